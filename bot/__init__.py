@@ -1,0 +1,1 @@
+"""TerraPro orientation bot: a channel-agnostic core with Telegram and WhatsApp adapters."""

@@ -1,0 +1,70 @@
+"""The one typed settings object, read from the environment (prefix ``TERRAPRO_``).
+
+Nothing else in the code base reads ``os.environ``: the composition root builds a
+``Settings`` once and hands the values down.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "terrapro"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TERRAPRO_", extra="ignore")
+
+    # Where the SQLite database and the cached NLU model live.
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    # SQLAlchemy URL; empty means SQLite in data_dir.
+    database_url: str = ""
+    # Optional: hot conversation state, notifications and cross-worker locks.
+    redis_url: str = ""
+    content_dir: Path = PROJECT_ROOT / "content"
+    nlu_data_dir: Path = PROJECT_ROOT / "nlu_data"
+    # Below this intent confidence the bot asks the young person to rephrase.
+    nlu_threshold: float = 0.45
+    log_level: str = "INFO"
+
+    # Telegram channel: on when a token is set.
+    telegram_token: str = ""
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_secret: str = ""
+    telegram_broadcast_rate: float = 25.0
+
+    # WhatsApp Cloud API channel: on when token and phone number id are set.
+    whatsapp_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_verify_token: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_broadcast_template: str = ""
+    # Lets `terrapro serve` start without a WhatsApp app secret (never in production).
+    dev_mode: bool = False
+
+    handoff_renotify_minutes: int = 15
+
+    @field_validator("data_dir", "content_dir", "nlu_data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'terrapro.sqlite3'}"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_token and self.whatsapp_phone_number_id)
