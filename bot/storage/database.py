@@ -1,0 +1,120 @@
+"""One ``Database`` object per process: engine, schema creation, sessions.
+
+Works the same on SQLite (default, a file in the data dir) and PostgreSQL
+(psycopg 3). Built once by the composition root and passed to repositories.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.base import Base
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class Database:
+    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+        self.engine = engine
+        self.schema = schema
+        # expire_on_commit=False: records are built from objects after commit.
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:
+        """Build the engine for ``url``.
+
+        ``schema`` (PostgreSQL only) puts every table in that schema through the
+        connection's search_path: tests use one throw-away schema each.
+        """
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            if schema is not None:
+                raise ValueError("schema is only supported on PostgreSQL")
+            return cls(_sqlite_engine(url, echo=echo))
+        if backend == "postgresql":
+            connect_args: dict[str, Any] = {}
+            if schema is not None:
+                if not _SCHEMA_NAME.match(schema):
+                    raise ValueError(f"invalid schema name: {schema!r}")
+                connect_args["options"] = f"-csearch_path={schema}"
+            engine = create_engine(url, pool_pre_ping=True, echo=echo, connect_args=connect_args)
+            return cls(engine, schema=schema)
+        raise ValueError(f"unsupported database backend: {backend}")
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def create_schema(self) -> None:
+        """Create missing tables (idempotent)."""
+        import bot.storage.models  # noqa: F401  (registers the tables on Base)
+
+        with self.engine.begin() as conn:
+            if self.schema is not None:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+            Base.metadata.create_all(conn)
+
+    def drop_schema(self) -> None:
+        """Drop the dedicated PostgreSQL schema and everything in it (tests)."""
+        if self.schema is None:
+            raise ValueError("drop_schema needs a dedicated schema")
+        with self.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str, *, echo: bool) -> Engine:
+    parsed = make_url(url)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE takes the write lock up front: concurrent writers wait for
+        # the busy timeout instead of failing with "database is locked" when a
+        # read transaction later tries to write.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,198 @@
+"""Who the bot talks to: one row per (channel, platform id), nothing more."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.core.privacy import redact_id
+from bot.storage.base import Base, as_utc
+from bot.storage.database import Database
+from bot.storage.models import (
+    CHANNELS,
+    LANGUAGES,
+    PERSON_STATUSES,
+    ConversationState,
+    HandoffTicket,
+    Person,
+    Subscription,
+    UnansweredQuestion,
+)
+from bot.storage.records import InvalidValue, PersonRecord
+
+if TYPE_CHECKING:
+    from bot.storage.state import ConversationStateStore
+
+log = logging.getLogger(__name__)
+
+MAX_EXTERNAL_ID = 128
+MAX_DISPLAY_NAME = 40
+_UPDATABLE = frozenset({"language", "territoire", "bassin", "status", "display_name"})
+_GET_OR_CREATE_ATTEMPTS = 5
+
+
+def to_record(person: Person) -> PersonRecord:
+    return PersonRecord(
+        id=person.id,
+        channel=person.channel,
+        external_id=person.external_id,
+        display_name=person.display_name,
+        language=person.language,
+        territoire=person.territoire,
+        bassin=person.bassin,
+        status=person.status,
+        created_at=as_utc(person.created_at),  # type: ignore[arg-type]
+        last_inbound_at=as_utc(person.last_inbound_at),
+        last_seen_at=as_utc(person.last_seen_at),
+    )
+
+
+def clean_display_name(name: str | None) -> str | None:
+    """First word only, printable, capped: a referent needs a name to greet,
+    not a full identity."""
+    if not name:
+        return None
+    printable = "".join(ch for ch in name if ch.isprintable())
+    words = printable.split()
+    if not words:
+        return None
+    return words[0][:MAX_DISPLAY_NAME]
+
+
+def _check_key(channel: str, external_id: str) -> str:
+    if channel not in CHANNELS:
+        raise InvalidValue(f"unknown channel: {channel!r}")
+    external_id = str(external_id).strip()
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise InvalidValue("external id must be 1 to 128 characters")
+    return external_id
+
+
+class PersonRepository:
+    """Persons, plus the PersonDirectory port the channels use.
+
+    ``state_store``, when given, is also wiped by ``delete_everything`` (it may
+    hold a Redis copy of the conversation state).
+    """
+
+    def __init__(self, db: Database, *, state_store: ConversationStateStore | None = None) -> None:
+        self._db = db
+        self._state_store = state_store
+
+    def get_or_create(
+        self, channel: str, external_id: str, display_name: str | None = None
+    ) -> PersonRecord:
+        external_id = _check_key(channel, external_id)
+        name = clean_display_name(display_name)
+        # Two workers may see a first message at once: the unique constraint
+        # decides, the loser reads the winner's row.
+        for _ in range(_GET_OR_CREATE_ATTEMPTS):
+            found = self.find(channel, external_id)
+            if found is not None:
+                return found
+            try:
+                with self._db.session() as session:
+                    person = Person(channel=channel, external_id=external_id, display_name=name)
+                    session.add(person)
+                    session.flush()
+                    return to_record(person)
+            except IntegrityError:
+                log.debug("person %s created concurrently, reading it", redact_id(external_id))
+        raise RuntimeError("could not create or read the person")
+
+    def find(self, channel: str, external_id: str) -> PersonRecord | None:
+        with self._db.session() as session:
+            person = self._find(session, channel, str(external_id))
+            return to_record(person) if person else None
+
+    def get(self, person_id: int) -> PersonRecord | None:
+        with self._db.session() as session:
+            person = session.get(Person, person_id)
+            return to_record(person) if person else None
+
+    def update(self, person_id: int, **fields: Any) -> PersonRecord | None:
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"cannot update: {', '.join(sorted(unknown))}")
+        if "language" in fields and fields["language"] not in LANGUAGES:
+            raise InvalidValue(f"unknown language: {fields['language']!r}")
+        if "status" in fields and fields["status"] not in PERSON_STATUSES:
+            raise InvalidValue(f"unknown status: {fields['status']!r}")
+        if "display_name" in fields:
+            fields["display_name"] = clean_display_name(fields["display_name"])
+        with self._db.session() as session:
+            person = session.get(Person, person_id)
+            if person is None:
+                return None
+            for name, value in fields.items():
+                setattr(person, name, value)
+            session.flush()
+            return to_record(person)
+
+    # PersonDirectory port --------------------------------------------------
+
+    def mark_unreachable(self, channel: str, external_id: str) -> None:
+        with self._db.session() as session:
+            person = self._find(session, channel, str(external_id))
+            if person is not None:
+                person.status = "unreachable"
+
+    def touch_inbound(self, channel: str, external_id: str, at: datetime) -> None:
+        """Record an inbound message; writing to us makes a person reachable again."""
+        record = self.get_or_create(channel, external_id)
+        with self._db.session() as session:
+            person = session.get(Person, record.id)
+            if person is None:  # deleted in between: nothing to record
+                return
+            person.last_inbound_at = at
+            person.last_seen_at = at
+            person.status = "active"
+
+    def last_inbound(self, channel: str, external_id: str) -> datetime | None:
+        found = self.find(channel, external_id)
+        return found.last_inbound_at if found else None
+
+    # Right to erasure ------------------------------------------------------
+
+    def delete_everything(self, person_id: int) -> bool:
+        """Erase the person and every row about them. True if they existed."""
+        with self._db.session() as session:
+            # Explicit deletes for our tables (FK cascades cover tables other
+            # modules hang off persons.id, on both databases).
+            for model in (UnansweredQuestion, HandoffTicket, Subscription, ConversationState):
+                session.execute(delete(model).where(model.person_id == person_id))
+            for table in _other_tables_referencing_persons():
+                for column in _person_columns(table):
+                    session.execute(table.delete().where(column == person_id))
+            existed = session.execute(delete(Person).where(Person.id == person_id)).rowcount > 0
+        if self._state_store is not None:
+            self._state_store.delete(person_id)
+        return existed
+
+    @staticmethod
+    def _find(session: Session, channel: str, external_id: str) -> Person | None:
+        return session.scalars(
+            select(Person).where(Person.channel == channel, Person.external_id == external_id)
+        ).one_or_none()
+
+
+_OWN_TABLES = {"persons", "conversation_states", "subscriptions", "handoff_tickets",
+               "unanswered_questions"}
+
+
+def _other_tables_referencing_persons() -> list[Any]:
+    return [
+        table
+        for table in reversed(Base.metadata.sorted_tables)
+        if table.name not in _OWN_TABLES and _person_columns(table)
+    ]
+
+
+def _person_columns(table: Any) -> list[Any]:
+    return [
+        fk.parent for fk in table.foreign_keys if fk.column.table.name == "persons"
+    ]
