@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     content_dir: Path = PROJECT_ROOT / "content"
     nlu_data_dir: Path = PROJECT_ROOT / "nlu_data"
+    # Where the trained NLU model is cached; empty means <data_dir>/nlu-cache.
+    nlu_cache_dir: Path | None = None
     # Below this intent confidence the bot asks the young person to rephrase.
     nlu_threshold: float = 0.45
     log_level: str = "INFO"
@@ -60,6 +62,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'terrapro.sqlite3'}"
+
+    @property
+    def effective_nlu_cache_dir(self) -> Path:
+        return self.nlu_cache_dir or self.data_dir / "nlu-cache"
 
     @property
     def telegram_enabled(self) -> bool:

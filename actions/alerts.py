@@ -1,0 +1,90 @@
+"""Open days and the choice to receive announcements (sending is the broadcasts' job)."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.base import TerraProAction, button
+from actions.payloads import intent_payload
+from bot.catalogue.loader import upcoming_events
+
+MAX_EVENTS = 4
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def french_date(day) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+class ActionOpenDays(TerraProAction):
+    def name(self) -> str:
+        return "action_open_days"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        territoire = tracker.get_slot(slots.TERRITOIRE)
+        bassin = tracker.get_slot(slots.BASSIN)
+        events = upcoming_events(self.services.events, self.services.today(), territoire=territoire)
+        # The person's bassin first, then the rest of the territory, each by date.
+        events.sort(key=lambda e: (0 if bassin and e.bassin == bassin else 1, e.date))
+        subscribe = button(self.text("open_days_subscribe_button", tracker), intent_payload("subscribe_alerts"))
+        if not events:
+            dispatcher.utter_message(text=self.text("open_days_none", tracker), buttons=[subscribe])
+            return [SlotSet(slots.PENDING, None)]
+        lines = [self.text("open_days_intro", tracker)]
+        for event in events[:MAX_EVENTS]:
+            lines.append(self.text("open_days_line", tracker, date=french_date(event.date), heure=event.heure,
+                                   titre=event.titre, lieu=event.lieu))
+        dispatcher.utter_message(text="\n".join(lines), buttons=[subscribe, self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionSubscribeAlerts(TerraProAction):
+    """Subscribes at once to the territory's announcements, then offers to narrow."""
+
+    def name(self) -> str:
+        return "action_subscribe_alerts"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        person = self.person(tracker)
+        subscriptions = self.services.subscriptions
+        catalogue = self.services.catalogue
+        narrow_filiere = self.entity(tracker, "filiere")
+        narrow_bassin = self.entity(tracker, "bassin_choice")
+        territoire = tracker.get_slot(slots.TERRITOIRE) or person.territoire or "bignona"
+        existing = subscriptions.get(person.id)
+        if existing and (narrow_filiere or narrow_bassin):
+            subscriptions.narrow(person.id, bassin=narrow_bassin, filiere=narrow_filiere)
+            what = " ".join(filter(None, [
+                catalogue.filiere_label(narrow_filiere) if narrow_filiere else None,
+                f"du bassin {narrow_bassin}" if narrow_bassin else None,
+            ]))
+            dispatcher.utter_message(text=self.text("subscribed_narrow_done", tracker, what=what))
+            return [SlotSet(slots.PENDING, None)]
+        if existing is None:
+            subscriptions.subscribe(person.id, territoire)
+        label = self.services.texts.get(f"territoire_{territoire}")
+        buttons = [button(self.text("subscribe_all_button", tracker), intent_payload("thank"))]
+        filiere = tracker.get_slot(slots.FILIERE)
+        if filiere:
+            buttons.append(button(catalogue.filiere_label(filiere), intent_payload("subscribe_alerts", filiere=filiere)))
+        bassin = tracker.get_slot(slots.BASSIN) or person.bassin
+        if bassin:
+            buttons.append(button(bassin, intent_payload("subscribe_alerts", bassin_choice=bassin)))
+        dispatcher.utter_message(text=self.text("subscribed", tracker, territoire=label), buttons=buttons)
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionUnsubscribeAlerts(TerraProAction):
+    def name(self) -> str:
+        return "action_unsubscribe_alerts"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        person = self.person(tracker)
+        removed = self.services.subscriptions.unsubscribe(person.id)
+        dispatcher.utter_message(text=self.text("unsubscribed" if removed else "not_subscribed", tracker))
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]

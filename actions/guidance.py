@@ -1,0 +1,105 @@
+"""Plain guidance: choosing a trade, looking for work, starting an activity."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.base import TerraProAction, button
+from actions.payloads import intent_payload
+
+SHORT_MONTHS = 6
+
+
+class ActionOrientationHelp(TerraProAction):
+    """Two simple questions with buttons, then filières to explore.
+
+    The answers come back as payloads of the same intent
+    (``/orientation_help{"activite": "nature"}``), so the same action walks
+    through the questions whether it runs embedded or on a Rasa server.
+    """
+
+    def name(self) -> str:
+        return "action_orientation_help"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        activities = {a["key"]: a for a in self.services.texts.guidance["orientation_activities"]}
+        activity = self.entity(tracker, "activite") or None
+        duration = self.entity(tracker, "duree")
+        if activity not in activities:
+            dispatcher.utter_message(
+                text=self.text("orientation_q_activity", tracker),
+                buttons=[button(a["label"], intent_payload("orientation_help", activite=k)) for k, a in activities.items()],
+            )
+            return [SlotSet(slots.PENDING, "orientation"), SlotSet(slots.ORIENTATION_ACTIVITY, None)]
+        if duration is None:
+            dispatcher.utter_message(
+                text=self.text("orientation_q_duration", tracker),
+                buttons=[
+                    button(self.text(f"orientation_{d}", tracker), intent_payload("orientation_help", activite=activity, duree=d))
+                    for d in ("short", "long", "any")
+                ],
+            )
+            return [SlotSet(slots.PENDING, "orientation"), SlotSet(slots.ORIENTATION_ACTIVITY, activity)]
+        codes = self.rank_filieres(activities[activity]["filieres"], duration, tracker.get_slot(slots.TERRITOIRE))
+        catalogue = self.services.catalogue
+        labels = [catalogue.filiere_label(code) for code in codes]
+        dispatcher.utter_message(
+            text=self.text("orientation_suggest", tracker, filieres=", ".join(labels)),
+            buttons=[button(catalogue.filiere_label(code), intent_payload("search_training", filiere=code)) for code in codes]
+            + [self.referent_button(tracker)],
+        )
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.ORIENTATION_ACTIVITY, activity), SlotSet(slots.MISSES, 0)]
+
+    def rank_filieres(self, candidates: list[str], duration: str, territoire: str | None) -> list[str]:
+        """Keep filières taught in the catalogue (in the person's territory when known), matching the duration wish."""
+        courses = [c for c in self.services.catalogue.courses if not territoire or c.territoire == territoire]
+        taught = [code for code in candidates if any(c.filiere == code for c in courses)]
+        if duration in ("short", "long"):
+            fitting = [code for code in taught if any(
+                c.filiere == code and _is_short(c.duree) == (duration == "short") for c in courses
+            )]
+            taught = fitting or taught
+        return taught[:3] or candidates[:3]
+
+
+def _is_short(duree: str) -> bool:
+    """"6 mois" or less is short; years, or more than 6 months, are long."""
+    words = duree.lower().split()
+    if not words or not words[0].isdigit():
+        return True
+    return "mois" in words and int(words[0]) <= SHORT_MONTHS
+
+
+class ActionJobSearch(TerraProAction):
+    def name(self) -> str:
+        return "action_job_search"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        guidance = self.services.texts.guidance["job_search"]
+        text = guidance["fr"]
+        if tracker.get_slot(slots.TERRITOIRE) == "savoie":
+            text += "\n" + guidance["savoie"]
+        dispatcher.utter_message(text=text, buttons=[
+            button(self.text("menu_find", tracker), intent_payload("search_training")),
+            self.referent_button(tracker),
+        ])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionEntrepreneurship(TerraProAction):
+    def name(self) -> str:
+        return "action_entrepreneurship"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text=self.services.texts.guidance["entrepreneurship"]["fr"],
+            buttons=[
+                button(self.services.catalogue.filiere_label("entrepreneuriat"), intent_payload("search_training", filiere="entrepreneuriat")),
+                self.referent_button(tracker),
+            ],
+        )
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]

@@ -1,0 +1,47 @@
+"""What the actions need, passed in by a composition root.
+
+Embedded mode: ``bot.app`` builds one ``ActionServices`` and registers action
+instances with it. Action-server mode (``python -m rasa_sdk --actions actions``):
+rasa-sdk instantiates the classes without arguments, so they build the services
+once from the environment through ``server_services`` — the action server's own
+composition root.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Callable
+
+from bot.catalogue.model import Catalogue, Event
+from bot.catalogue.search import CatalogueSearch
+from bot.core.texts import Texts
+from bot.storage.repositories import (
+    ConversationStateStore,
+    HandoffRepository,
+    PersonRepository,
+    SubscriptionRepository,
+    UnansweredRepository,
+)
+
+
+@dataclass
+class ActionServices:
+    texts: Texts
+    catalogue: Catalogue
+    search: CatalogueSearch
+    events: list[Event]
+    persons: PersonRepository
+    subscriptions: SubscriptionRepository
+    handoffs: HandoffRepository
+    states: ConversationStateStore
+    unanswered: UnansweredRepository
+    today: Callable[[], date]
+
+
+@cache
+def server_services() -> ActionServices:
+    from bot.app import build_action_services
+    from bot.settings import Settings
+
+    return build_action_services(Settings())

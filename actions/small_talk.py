@@ -1,0 +1,90 @@
+"""Greetings, thanks, goodbye, help, honesty about being a bot, and fallbacks."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import slots
+from actions.base import TerraProAction, button, record_unanswered
+from actions.payloads import intent_payload
+
+
+class ActionGreet(TerraProAction):
+    def name(self) -> str:
+        return "action_greet"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("greet", tracker), buttons=self.menu_buttons(tracker))
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionGoodbye(TerraProAction):
+    def name(self) -> str:
+        return "action_goodbye"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("goodbye", tracker))
+        return [SlotSet(slots.PENDING, None)]
+
+
+class ActionThank(TerraProAction):
+    def name(self) -> str:
+        return "action_thank"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("thank", tracker), buttons=self.menu_buttons(tracker))
+        return [SlotSet(slots.PENDING, None)]
+
+
+class ActionHelp(TerraProAction):
+    def name(self) -> str:
+        return "action_help"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("help", tracker), buttons=self.menu_buttons(tracker))
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionBotChallenge(TerraProAction):
+    def name(self) -> str:
+        return "action_bot_challenge"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("bot_challenge", tracker), buttons=[self.referent_button(tracker)])
+        return []
+
+
+class ActionAcknowledge(TerraProAction):
+    """A "oui" / "non" that answers no question of ours: acknowledge and offer the menu."""
+
+    def name(self) -> str:
+        return "action_acknowledge"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("ok_noted", tracker), buttons=self.menu_buttons(tracker))
+        return [SlotSet(slots.PENDING, None)]
+
+
+class ActionDefaultFallback(TerraProAction):
+    """Not understood: ask to rephrase; the second miss in a row offers a referent."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        misses = int(tracker.get_slot(slots.MISSES) or 0) + 1
+        record_unanswered(self, tracker)
+        if misses >= 2:
+            dispatcher.utter_message(
+                text=self.text("fallback_second", tracker),
+                buttons=[
+                    button(self.text("answer_yes", tracker), intent_payload("talk_to_human")),
+                    button(self.text("answer_no", tracker), intent_payload("help")),
+                ],
+            )
+            return [SlotSet(slots.MISSES, misses), SlotSet(slots.PENDING, "offer_referent")]
+        dispatcher.utter_message(text=self.text("fallback_first", tracker), buttons=self.menu_buttons(tracker))
+        return [SlotSet(slots.MISSES, misses), SlotSet(slots.PENDING, None)]

@@ -1,0 +1,92 @@
+"""`terrapro` command line: one entry point, one sub-command per feature."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from functools import cache
+
+from bot.core.errors import TerraProError
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings_factory = cache(Settings)
+    services_factory = cache(lambda: _build_services(settings_factory()))
+
+    parser = argparse.ArgumentParser(prog="terrapro", description="Assistant d'orientation TerraPro")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="discuter avec le bot dans le terminal")
+    chat.add_argument("--user", default="local", help="identifiant de la personne (la conversation continue)")
+    chat.set_defaults(run=lambda args: _chat(services_factory(), args.user))
+
+    questions = sub.add_parser("questions", help="questions auxquelles le bot n'a pas su répondre")
+    questions.add_argument("--limit", type=int, default=50)
+    questions.set_defaults(run=lambda args: _questions(services_factory(), args.limit))
+
+    from bot.catalogue.cli import register as register_catalogue
+    from bot.nlu.cli import register as register_nlu
+
+    register_nlu(sub, lambda: _nlu_engine(settings_factory()))
+    register_catalogue(sub, settings_factory)
+    _register_channels(sub, services_factory)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=settings_factory().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        result = args.run(args)
+    except TerraProError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+def _build_services(settings: Settings):
+    from bot.app import build_services
+
+    return build_services(settings)
+
+
+def _nlu_engine(settings: Settings):
+    from bot.app import build_nlu
+
+    return build_nlu(settings)
+
+
+def _chat(services, user: str) -> int:
+    from bot.channels.cli_chat import chat
+
+    asyncio.run(chat(services.conversation, user))
+    return 0
+
+
+def _questions(services, limit: int) -> int:
+    rows = services.unanswered.recent(limit)
+    if not rows:
+        print("Aucune question sans réponse.")
+        return 0
+    for row in rows:
+        print(f"{row.created_at:%Y-%m-%d %H:%M}  [{row.intent} {row.confidence:.2f}]  {row.text}")
+    return 0
+
+
+def _register_channels(sub, services_factory) -> None:
+    """Channel commands are registered only when their module imports (their packages are optional)."""
+    try:
+        from bot.channels.telegram.cli import register as register_telegram
+    except ImportError:
+        register_telegram = None
+    if register_telegram:
+        register_telegram(sub, services_factory)
+    try:
+        from bot.web.cli import register as register_web
+    except ImportError:
+        register_web = None
+    if register_web:
+        from bot.web.compose import build_web_app
+
+        register_web(sub, lambda: build_web_app(services_factory()))

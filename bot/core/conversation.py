@@ -1,0 +1,168 @@
+"""The channel-agnostic core: one message in, the replies out.
+
+One turn: find the person, load their state, understand the message, let the
+policy choose an action, run it through rasa-sdk's executor, apply its events to
+the state, save, and turn the collected responses into ``Reply`` values. Sending
+is the channel's job.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from actions import slots as slot_names
+from bot.catalogue.model import Place
+from bot.catalogue.places import haversine_km
+from bot.core.action_runner import ActionRunner
+from bot.core.errors import user_message_for
+from bot.core.input import clean
+from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.core.policy import next_action
+from bot.core.texts import Texts
+from bot.storage.locks import UserLocks
+from bot.storage.persons import PersonRepository
+from bot.storage.state import ConversationStateStore
+
+log = logging.getLogger(__name__)
+
+MAX_PLACE_KM = 40  # farther than this from every known commune: ask instead of guessing
+HISTORY = 5  # past intents kept for the referent's summary (never the texts)
+NON_TEXT_REPLIES = {
+    MessageKind.VOICE: "voice",
+    MessageKind.IMAGE: "image",
+    MessageKind.STICKER: "sticker",
+    MessageKind.DOCUMENT: "document",
+    MessageKind.VIDEO: "video",
+    MessageKind.CONTACT: "contact",
+    MessageKind.OTHER: "other_kind",
+}
+
+
+class Understanding(Protocol):
+    def parse(self, text: str) -> dict[str, Any]: ...
+
+
+class PlaceFinder(Protocol):
+    def nearest_place(self, latitude: float, longitude: float) -> Place: ...
+
+
+class ConversationService:
+    def __init__(
+        self,
+        *,
+        nlu: Understanding,
+        runner: ActionRunner,
+        persons: PersonRepository,
+        states: ConversationStateStore,
+        texts: Texts,
+        places: PlaceFinder,
+        locks: UserLocks,
+        threshold: float,
+    ) -> None:
+        self._nlu = nlu
+        self._runner = runner
+        self._persons = persons
+        self._states = states
+        self._texts = texts
+        self._places = places
+        self._locks = locks
+        self._threshold = threshold
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        # One person's messages are handled one at a time, in order.
+        async with self._locks.hold(f"{message.channel}:{message.user_id}"):
+            try:
+                return await self._turn(message)
+            except Exception as exc:  # one place turns any failure into a polite answer
+                log.exception("turn failed (%s)", exc.__class__.__name__)
+                return [Reply(user_message_for(exc))]
+
+    async def _turn(self, message: IncomingMessage) -> list[Reply]:
+        person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
+        state = self._states.load(person.id) or {}
+        slots: dict[str, Any] = dict(state.get("slots") or {})
+        language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
+
+        if message.kind in NON_TEXT_REPLIES:
+            return [self._menu_reply(self._texts.get(NON_TEXT_REPLIES[message.kind], language), language)]
+        prefix = ""
+        if message.kind is MessageKind.LOCATION and message.location is not None:
+            place = self._places.nearest_place(message.location.latitude, message.location.longitude)
+            if haversine_km(
+                place.latitude, place.longitude, message.location.latitude, message.location.longitude
+            ) > MAX_PLACE_KM:
+                return [Reply(self._texts.get("location_unknown", language))]
+            prefix = self._texts.get("location_found", language, commune=place.commune, bassin=place.bassin) + "\n"
+            parse = _synthetic_parse("search_training", lieu=place.commune)
+        else:
+            raw = message.payload if message.kind is MessageKind.BUTTON else message.text
+            cleaned = clean(raw)
+            if cleaned.empty:
+                return [self._menu_reply(self._texts.get("empty_message", language), language)]
+            if not cleaned.has_words:
+                return [self._menu_reply(self._texts.get("emoji_only", language), language)]
+            if cleaned.truncated:
+                prefix = self._texts.get("too_long", language) + "\n"
+            parse = self._nlu.parse(cleaned.text)
+            language = parse.get("language") or language
+
+        parse["language"] = language
+        action = next_action(parse, slots, self._threshold)
+        outcome = await self._runner.run(
+            action,
+            sender_id=f"{person.channel}:{person.external_id}",
+            slots=slots,
+            parse=parse,
+            past_intents=list(state.get("intents") or []),
+        )
+        restarted = False
+        for event in outcome.events:
+            if event.get("event") == "slot":
+                slots[event["name"]] = event.get("value")
+            elif event.get("event") == "restart":
+                restarted = True
+        replies = [_to_reply(r) for r in outcome.responses if r.get("text") or r.get("buttons")]
+        if prefix and replies:
+            replies[0] = Reply(prefix + replies[0].text, replies[0].buttons)
+
+        if restarted:
+            # The action deleted everything stored about the person: keep nothing.
+            log.info("conversation restarted after data deletion")
+            return replies
+        slots[slot_names.LANGUAGE] = language
+        intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
+        self._states.save(person.id, {"slots": slots, "intents": intents})
+        if language != person.language:
+            self._persons.update(person.id, language=language)
+        return replies
+
+    def _menu_reply(self, text: str, language: str) -> Reply:
+        return Reply(text, tuple(
+            Button(self._texts.get(key, language), payload)
+            for key, payload in (
+                ("menu_find", "/search_training"),
+                ("menu_open_days", "/open_days"),
+                ("menu_referent", "/talk_to_human"),
+            )
+        ))
+
+
+def _synthetic_parse(intent: str, **entities: str) -> dict[str, Any]:
+    return {
+        "text": "",
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": [
+            {"entity": name, "value": value, "start": 0, "end": 0, "confidence_entity": 1.0, "extractor": "channel"}
+            for name, value in entities.items()
+        ],
+        "intent_ranking": [{"name": intent, "confidence": 1.0}],
+    }
+
+
+def _to_reply(response: dict[str, Any]) -> Reply:
+    buttons = tuple(
+        Button(str(b.get("title", "")), str(b.get("payload", "")))
+        for b in response.get("buttons") or []
+        if b.get("title") and b.get("payload")
+    )
+    return Reply(str(response.get("text") or ""), buttons)

@@ -1,0 +1,60 @@
+"""Which action answers a parsed message, given what the bot just asked.
+
+A few explicit rules, in order, first match wins — the same idea as
+python-telegram-bot's handler list. Everything not covered maps intent → action.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+INTENT_ACTIONS = {
+    "greet": "action_greet",
+    "goodbye": "action_goodbye",
+    "thank": "action_thank",
+    "affirm": "action_acknowledge",
+    "deny": "action_acknowledge",
+    "search_training": "action_search_training",
+    "training_details": "action_training_details",
+    "centre_info": "action_centre_info",
+    "orientation_help": "action_orientation_help",
+    "job_search": "action_job_search",
+    "entrepreneurship": "action_entrepreneurship",
+    "open_days": "action_open_days",
+    "subscribe_alerts": "action_subscribe_alerts",
+    "unsubscribe_alerts": "action_unsubscribe_alerts",
+    "talk_to_human": "action_talk_to_human",
+    "bot_challenge": "action_bot_challenge",
+    "delete_my_data": "action_ask_delete_my_data",
+    "help": "action_help",
+    "out_of_scope": "action_default_fallback",
+}
+INTENTS = tuple(INTENT_ACTIONS)
+FALLBACK = "action_default_fallback"
+
+# Answers to a yes/no question the bot asked: pending → (on yes, on no).
+YES_NO_QUESTIONS = {
+    "confirm_delete": ("action_delete_my_data", "action_delete_cancelled"),
+    "offer_referent": ("action_talk_to_human", "action_help"),
+}
+
+
+def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) -> str:
+    intent = parse.get("intent", {}).get("name") or "out_of_scope"
+    confidence = float(parse.get("intent", {}).get("confidence") or 0.0)
+    understood = confidence >= threshold and intent != "out_of_scope"
+    pending = slots.get("pending")
+
+    if pending in YES_NO_QUESTIONS and understood and intent in ("affirm", "deny"):
+        on_yes, on_no = YES_NO_QUESTIONS[pending]
+        return on_yes if intent == "affirm" else on_no
+    if pending == "confirm_delete" and intent == "delete_my_data" and understood:
+        # "oui supprime tout" parses as delete_my_data again: that is a yes.
+        return "action_delete_my_data"
+    if not understood:
+        entities = {e.get("entity") for e in parse.get("entities", [])}
+        # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")
+        # continue the search rather than fall back.
+        if "filiere" in entities or "centre" in entities or ("lieu" in entities and slots.get("filiere")):
+            return "action_search_training"
+        return FALLBACK
+    return INTENT_ACTIONS.get(intent, FALLBACK)

@@ -1,0 +1,48 @@
+"""Reply texts from ``content/texts.yml`` and ``content/guidance.yml``.
+
+Texts live in content so coordinators can change wording without touching code.
+A missing Wolof line falls back to French; a missing key is a bug (a test checks
+that every key the code asks for exists).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.errors import ContentError
+
+
+@dataclass(frozen=True)
+class Texts:
+    entries: dict[str, dict[str, str]]
+    guidance: dict[str, Any]
+
+    @classmethod
+    def load(cls, content_dir: Path) -> "Texts":
+        entries = _read_yaml(content_dir / "texts.yml")
+        guidance = _read_yaml(content_dir / "guidance.yml")
+        for key, value in entries.items():
+            if not isinstance(value, dict) or "fr" not in value:
+                raise ContentError("texts.yml", None, f"le texte « {key} » n'a pas de version française")
+        return cls(entries=entries, guidance=guidance)
+
+    def get(self, key: str, language: str = "fr", **values: Any) -> str:
+        try:
+            variants = self.entries[key]
+        except KeyError as exc:
+            raise KeyError(f"no text named {key!r} in content/texts.yml") from exc
+        template = variants.get(language) or variants["fr"]
+        return template.format(**values) if values else template
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ContentError(path.name, None, f"fichier illisible ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise ContentError(path.name, None, "le fichier doit contenir des entrées « clé: texte »")
+    return data
