@@ -1,0 +1,19 @@
+"""WhatsApp Cloud API channel."""
+from bot.channels.whatsapp.channel import (
+    WEBHOOK_PATH,
+    WhatsAppChannel,
+    WhatsAppConfigError,
+    build_whatsapp,
+    whatsapp_routes,
+)
+from bot.channels.whatsapp.sender import SendOutcome, WhatsAppSender
+
+__all__ = [
+    "WEBHOOK_PATH",
+    "SendOutcome",
+    "WhatsAppChannel",
+    "WhatsAppConfigError",
+    "WhatsAppSender",
+    "build_whatsapp",
+    "whatsapp_routes",
+]

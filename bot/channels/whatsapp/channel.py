@@ -1,0 +1,118 @@
+"""Assemble the WhatsApp channel from settings and the core's ports."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from starlette.routing import Route
+
+from bot.channels.whatsapp.button_ids import ButtonIds
+from bot.channels.whatsapp.graph import GraphClient
+from bot.channels.whatsapp.ordering import KeyedSerialRunner
+from bot.channels.whatsapp.sender import DeliveryStats, WhatsAppSender
+from bot.channels.whatsapp.webhook import WhatsAppWebhook
+from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
+from bot.settings import Settings
+from bot.storage.base import utcnow
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/webhooks/whatsapp"
+
+
+class WhatsAppConfigError(ValueError):
+    pass
+
+
+@dataclass
+class WhatsAppChannel:
+    routes: list[Route]
+    sender: WhatsAppSender
+    webhook: WhatsAppWebhook
+    runner: KeyedSerialRunner
+    graph: GraphClient
+
+    async def join(self) -> None:
+        """Wait for every queued webhook job (tests)."""
+        await self.runner.join()
+
+    async def aclose(self) -> None:
+        """Finish queued jobs, then close the HTTP client (app shutdown hook)."""
+        await self.runner.aclose()
+        await self.graph.aclose()
+
+
+def build_whatsapp(
+    settings: Settings,
+    handler: MessageHandler,
+    persons: PersonDirectory,
+    dedupe: DeliveryDedupe,
+    status_repo: DeliveryStats,
+    *,
+    http: httpx.AsyncClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    backoff: float = 0.5,
+) -> WhatsAppChannel:
+    _check(settings)
+    ids = ButtonIds()
+    graph = GraphClient(
+        http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
+        base_url=settings.whatsapp_api_base_url,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        token=settings.whatsapp_token,
+        backoff=backoff,
+    )
+    sender = WhatsAppSender(graph, persons, status_repo, button_ids=ids, clock=clock)
+    runner = KeyedSerialRunner()
+    webhook = WhatsAppWebhook(
+        verify_token=settings.whatsapp_verify_token,
+        app_secret=settings.whatsapp_app_secret,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        handler=handler,
+        sender=sender,
+        persons=persons,
+        dedupe=dedupe,
+        stats=status_repo,
+        runner=runner,
+        button_ids=ids,
+        clock=clock,
+    )
+    routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]
+    return WhatsAppChannel(routes=routes, sender=sender, webhook=webhook, runner=runner, graph=graph)
+
+
+def whatsapp_routes(
+    settings: Settings,
+    handler: MessageHandler,
+    persons: PersonDirectory,
+    dedupe: DeliveryDedupe,
+    status_repo: DeliveryStats,
+) -> list[Route]:
+    """Routes only; prefer ``build_whatsapp`` to also get the sender and the shutdown hook."""
+    return build_whatsapp(settings, handler, persons, dedupe, status_repo).routes
+
+
+def _check(settings: Settings) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("TERRAPRO_WHATSAPP_TOKEN", settings.whatsapp_token),
+            ("TERRAPRO_WHATSAPP_PHONE_NUMBER_ID", settings.whatsapp_phone_number_id),
+        )
+        if not value
+    ]
+    if not settings.whatsapp_app_secret:
+        if settings.dev_mode:
+            log.warning("whatsapp: no app secret, webhook signatures NOT checked (dev mode)")
+        else:
+            missing.append("TERRAPRO_WHATSAPP_APP_SECRET")
+    if missing:
+        raise WhatsAppConfigError(
+            "WhatsApp : réglage(s) manquant(s) : " + ", ".join(missing)
+            + " (TERRAPRO_DEV_MODE=true permet de démarrer sans secret d'application, jamais en production)."
+        )
+    if not settings.whatsapp_verify_token:
+        log.warning("whatsapp: no verify token, Meta's webhook verification will be refused")

@@ -1,0 +1,103 @@
+"""A small client for the Cloud API's send endpoint, with bounded retries.
+
+pywa was considered: it hard-codes graph.facebook.com as base URL and brings
+its own webhook framework, so a few dozen lines of httpx fit better.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+
+# Rate limits worth waiting for: API throughput, pair rate, WABA rate, app rate.
+THROTTLE_CODES = frozenset({130429, 131056, 80007, 4})
+
+
+class GraphError(Exception):
+    """A refused send. Carries only the HTTP status and Meta's numeric code."""
+
+    def __init__(self, status: int, code: int | None) -> None:
+        super().__init__(f"Graph API error: HTTP {status}, code {code}")
+        self.status = status
+        self.code = code
+
+    @property
+    def throttled(self) -> bool:
+        return self.status == 429 or self.code in THROTTLE_CODES
+
+    @property
+    def transient(self) -> bool:
+        return self.throttled or self.status >= 500 or self.status == 0
+
+
+class GraphClient:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        base_url: str,
+        phone_number_id: str,
+        token: str,
+        max_attempts: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self._url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._max_attempts = max(1, max_attempts)
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._sleep = sleep
+
+    async def send_message(self, payload: dict[str, Any]) -> str:
+        """POST one message; return its WhatsApp message id (wamid)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._post_once(payload)
+            except GraphError as exc:
+                if not exc.transient or attempt >= self._max_attempts:
+                    raise
+                delay = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
+                log.info("graph: code %s (HTTP %s), retry %d in %.2fs", exc.code, exc.status, attempt, delay)
+                await self._sleep(delay)
+
+    async def _post_once(self, payload: dict[str, Any]) -> str:
+        try:
+            response = await self._http.post(self._url, json=payload, headers=self._headers)
+        except httpx.TransportError as exc:
+            log.warning("graph: transport error %s", type(exc).__name__)
+            raise GraphError(0, None) from None
+        body = _json_or_none(response)
+        if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
+            raise GraphError(response.status_code, _error_code(body))
+        messages = body.get("messages")
+        if isinstance(messages, list) and messages and isinstance(messages[0], dict):
+            return str(messages[0].get("id", ""))
+        return ""
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error_code(body: Any) -> int | None:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = body["error"].get("code")
+        if isinstance(code, int):
+            return code
+    return None

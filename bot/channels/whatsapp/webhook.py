@@ -1,0 +1,145 @@
+"""The Cloud API webhook: verification handshake, signed POSTs, quick 200s.
+
+A POST is checked (size, signature, shape), deduplicated and queued per
+person before answering; the core and the Graph API are called afterwards.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from functools import partial
+from collections.abc import Callable
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from bot.channels.whatsapp.button_ids import ButtonIds
+from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
+from bot.channels.whatsapp.ordering import KeyedSerialRunner
+from bot.channels.whatsapp.sender import UNREACHABLE_CODES, DeliveryStats, WhatsAppSender
+from bot.core.errors import BadInput, user_message_for
+from bot.core.messages import Reply
+from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000
+_STATUS_QUEUE = "\x00statuses"
+
+
+class PayloadTooLarge(Exception):
+    pass
+
+
+class WhatsAppWebhook:
+    def __init__(
+        self,
+        *,
+        verify_token: str,
+        app_secret: str,
+        phone_number_id: str,
+        handler: MessageHandler,
+        sender: WhatsAppSender,
+        persons: PersonDirectory,
+        dedupe: DeliveryDedupe,
+        stats: DeliveryStats,
+        runner: KeyedSerialRunner,
+        button_ids: ButtonIds,
+        clock: Callable[[], datetime],
+        max_body: int = MAX_BODY_BYTES,
+    ) -> None:
+        self._verify_token = verify_token
+        self._secret = app_secret.encode()
+        self._phone_number_id = phone_number_id
+        self._handler = handler
+        self._sender = sender
+        self._persons = persons
+        self._dedupe = dedupe
+        self._stats = stats
+        self._runner = runner
+        self._ids = button_ids
+        self._clock = clock
+        self._max_body = max_body
+
+    async def endpoint(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self.verify(request)
+        return await self.receive(request)
+
+    def verify(self, request: Request) -> Response:
+        params = request.query_params
+        token = params.get("hub.verify_token", "")
+        if (
+            self._verify_token
+            and params.get("hub.mode") == "subscribe"
+            and hmac.compare_digest(token.encode(), self._verify_token.encode())
+        ):
+            return PlainTextResponse(params.get("hub.challenge", ""))
+        return PlainTextResponse("forbidden", status_code=403)
+
+    async def receive(self, request: Request) -> Response:
+        try:
+            raw = await self._read_body(request)
+        except PayloadTooLarge:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        if self._secret:
+            signature = request.headers.get("x-hub-signature-256")
+            if not signature:
+                return JSONResponse({"error": "missing signature"}, status_code=401)
+            if not self._signature_ok(raw, signature):
+                return JSONResponse({"error": "bad signature"}, status_code=403)
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, ValueError):
+            raise BadInput("body is not JSON") from None
+        batch = parse_webhook(body, self._ids, self._phone_number_id)
+        # Before dedupe: a 503 makes Meta redeliver, which must then still count as new.
+        self._runner.ensure_room(len(batch.messages) + len(batch.statuses))
+        for inbound in batch.messages:
+            message_id = inbound.message.message_id or ""
+            if self._dedupe.first_time(CHANNEL, message_id):
+                self._runner.submit(inbound.message.user_id, partial(self._process, inbound))
+        for status in batch.statuses:
+            self._runner.submit(_STATUS_QUEUE, partial(self._record_status, status))
+        return JSONResponse({"status": "ok"})
+
+    async def _read_body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self._max_body:
+            raise PayloadTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self._max_body:
+                raise PayloadTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _signature_ok(self, raw: bytes, header: str) -> bool:
+        expected = "sha256=" + hmac.new(self._secret, raw, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
+
+    async def _process(self, inbound: Inbound) -> None:
+        message = inbound.message
+        now = self._clock()
+        sent_at = inbound.sent_at if inbound.sent_at and inbound.sent_at <= now else now
+        self._persons.touch_inbound(CHANNEL, message.user_id, sent_at)
+        try:
+            replies = await self._handler.handle(message)
+        except Exception as exc:
+            log.error("whatsapp handler failed: %s", type(exc).__name__)
+            replies = [Reply(user_message_for(exc))]
+        for reply in replies:
+            await self._sender.send(message.user_id, reply)
+
+    async def _record_status(self, update: StatusUpdate) -> None:
+        self._stats.record_status(CHANNEL, update.message_id, update.status, update.at, update.error_code)
+        if update.status != "failed":
+            return
+        self._stats.count_error(CHANNEL, update.error_code or "failed", update.at)
+        if update.error_code in UNREACHABLE_CODES and update.recipient_id:
+            self._persons.mark_unreachable(CHANNEL, update.recipient_id)

@@ -1,0 +1,101 @@
+"""Outgoing message statuses and send-error counts, for stats.
+
+Only platform message ids, statuses and error codes: never a recipient id, a
+phone number or any text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UtcDateTime, utcnow
+from bot.storage.database import Database
+
+# Webhooks arrive out of order: a late "delivered" must not undo a "read".
+_RANK = {"accepted": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+class OutgoingStatus(Base):
+    __tablename__ = "outgoing_statuses"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
+
+
+class SendErrorCount(Base):
+    __tablename__ = "send_error_counts"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DeliveryStatusRepository:
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def record_status(
+        self,
+        channel: str,
+        message_id: str,
+        status: str,
+        at: datetime | None = None,
+        error_code: str | int | None = None,
+    ) -> None:
+        at = at or utcnow()
+        code = None if error_code is None else str(error_code)[:32]
+        status = status[:16]
+        with self._db.session() as session:
+            row = session.get(OutgoingStatus, (channel, message_id[:128]))
+            if row is None:
+                session.add(
+                    OutgoingStatus(
+                        channel=channel,
+                        message_id=message_id[:128],
+                        status=status,
+                        error_code=code,
+                        updated_at=at,
+                    )
+                )
+                return
+            if _RANK.get(status, 0) >= _RANK.get(row.status, 0):
+                row.status = status
+                row.error_code = code or row.error_code
+                row.updated_at = at
+
+    def count_error(self, channel: str, code: str | int, at: datetime | None = None) -> None:
+        key = str(code)[:32]
+        with self._db.session() as session:
+            row = session.get(SendErrorCount, (channel, key))
+            if row is None:
+                session.add(SendErrorCount(channel=channel, code=key, count=1, last_at=at or utcnow()))
+            else:
+                row.count += 1
+                row.last_at = at or utcnow()
+
+    def status(self, channel: str, message_id: str) -> str | None:
+        with self._db.session() as session:
+            row = session.get(OutgoingStatus, (channel, message_id))
+            return row.status if row else None
+
+    def status_counts(self, channel: str) -> dict[str, int]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(OutgoingStatus.status, func.count())
+                .where(OutgoingStatus.channel == channel)
+                .group_by(OutgoingStatus.status)
+            )
+            return {status: count for status, count in rows}
+
+    def error_counts(self, channel: str) -> dict[str, int]:
+        with self._db.session() as session:
+            rows = session.execute(
+                select(SendErrorCount.code, SendErrorCount.count).where(SendErrorCount.channel == channel)
+            )
+            return {code: count for code, count in rows}

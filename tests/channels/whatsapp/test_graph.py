@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.channels.whatsapp.graph import GraphClient, GraphError
+
+
+@pytest.fixture
+async def graph(graph_api):
+    sleeps: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        sleeps.append(delay)
+
+    client = GraphClient(
+        httpx.AsyncClient(),
+        base_url=graph_api.base_url,
+        phone_number_id="42",
+        token="tok",
+        max_attempts=4,
+        backoff=0.5,
+        sleep=fake_sleep,
+    )
+    client.sleeps = sleeps  # type: ignore[attr-defined]
+    yield client
+    await client.aclose()
+
+
+PAYLOAD = {"messaging_product": "whatsapp", "to": "221770000001", "type": "text", "text": {"body": "x"}}
+
+
+async def test_success_returns_the_message_id(graph, graph_api):
+    assert (await graph.send_message(PAYLOAD)).startswith("wamid.")
+    assert graph_api.messages[0].path == "/v21.0/42/messages"
+
+
+@pytest.mark.parametrize("how", ["http429", "130429", "131056"])
+async def test_throttling_is_retried_with_exponential_backoff(graph, graph_api, how):
+    graph_api.throttle_next(3, how=how)
+    assert await graph.send_message(PAYLOAD)
+    assert graph.sleeps == [0.5, 1.0, 2.0]
+    assert len(graph_api.messages) == 1
+
+
+async def test_retries_are_bounded(graph, graph_api):
+    graph_api.throttle_next(10)
+    with pytest.raises(GraphError) as caught:
+        await graph.send_message(PAYLOAD)
+    assert caught.value.throttled
+    assert len(graph_api.refused) == 4
+    assert graph_api.messages == []
+
+
+async def test_other_errors_are_not_retried(graph, graph_api):
+    graph_api.fail_for("221770000001", 131026)
+    with pytest.raises(GraphError) as caught:
+        await graph.send_message(PAYLOAD)
+    assert (caught.value.status, caught.value.code) == (400, 131026)
+    assert graph.sleeps == []
+    assert "221770000001" not in str(caught.value)
+
+
+async def test_unreachable_server_is_a_graph_error():
+    client = GraphClient(
+        httpx.AsyncClient(), base_url="http://127.0.0.1:9", phone_number_id="1", token="t",
+        max_attempts=2, backoff=0, sleep=lambda _d: _noop(),
+    )
+    with pytest.raises(GraphError) as caught:
+        await client.send_message(PAYLOAD)
+    assert caught.value.status == 0
+    await client.aclose()
+
+
+async def _noop() -> None:
+    return None

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import argparse
+
+import pytest
+import uvicorn
+
+from bot.web import cli, create_app
+
+
+def _parser(make_app):
+    parser = argparse.ArgumentParser(prog="terrapro")
+    cli.register(parser.add_subparsers(dest="command"), make_app)
+    return parser
+
+
+def test_serve_runs_the_app_with_uvicorn(monkeypatch):
+    app = create_app([])
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda a, **kw: seen.update(app=a, **kw))
+    args = _parser(lambda: app).parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
+    assert args.func(args) == 0
+    assert seen["app"] is app
+    assert (seen["host"], seen["port"], seen["access_log"]) == ("0.0.0.0", 8123, False)
+
+
+def test_serve_refuses_to_start_on_configuration_error(monkeypatch, capsys):
+    def make_app():
+        raise ValueError("WhatsApp : réglage(s) manquant(s) : TERRAPRO_WHATSAPP_APP_SECRET")
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))
+    args = _parser(make_app).parse_args(["serve"])
+    assert args.func(args) == 2
+    assert "TERRAPRO_WHATSAPP_APP_SECRET" in capsys.readouterr().err
