@@ -75,18 +75,14 @@ def _questions(services, limit: int) -> int:
 
 
 def _register_channels(sub, services_factory) -> None:
-    """Channel commands are registered only when their module imports (their packages are optional)."""
-    try:
-        from bot.channels.telegram.cli import register as register_telegram
-    except ImportError:
-        register_telegram = None
-    if register_telegram:
-        register_telegram(sub, services_factory)
-    try:
-        from bot.web.cli import register as register_web
-    except ImportError:
-        register_web = None
-    if register_web:
-        from bot.web.compose import build_web_app
+    from bot.channels.telegram.cli import register as register_telegram
+    from bot.web.cli import register as register_web
 
-        register_web(sub, lambda: build_web_app(services_factory()))
+    register_telegram(sub, services_factory)
+    register_web(sub, lambda: _web_app(services_factory()))
+
+
+def _web_app(services):
+    from bot.web.compose import build_web_app
+
+    return build_web_app(services)

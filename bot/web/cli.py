@@ -11,7 +11,7 @@ def register(subparsers: Any, make_web_app: Callable[[], Any]) -> None:
     parser = subparsers.add_parser("serve", help="Lancer le serveur des webhooks (WhatsApp, Telegram).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.set_defaults(func=lambda args: serve(args, make_web_app))
+    parser.set_defaults(run=lambda args: serve(args, make_web_app))
 
 
 def serve(args: argparse.Namespace, make_web_app: Callable[[], Any]) -> int:

@@ -19,7 +19,7 @@ def test_serve_runs_the_app_with_uvicorn(monkeypatch):
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda a, **kw: seen.update(app=a, **kw))
     args = _parser(lambda: app).parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
-    assert args.func(args) == 0
+    assert args.run(args) == 0
     assert seen["app"] is app
     assert (seen["host"], seen["port"], seen["access_log"]) == ("0.0.0.0", 8123, False)
 
@@ -30,5 +30,5 @@ def test_serve_refuses_to_start_on_configuration_error(monkeypatch, capsys):
 
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))
     args = _parser(make_app).parse_args(["serve"])
-    assert args.func(args) == 2
+    assert args.run(args) == 2
     assert "TERRAPRO_WHATSAPP_APP_SECRET" in capsys.readouterr().err

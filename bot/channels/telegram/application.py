@@ -1,0 +1,136 @@
+"""Builds and runs the python-telegram-bot Application of TerraPro (polling or webhook)."""
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+from collections.abc import AsyncIterator
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.telegram.adapter import COMMANDS
+from bot.channels.telegram.callback_data import ButtonCodec
+from bot.channels.telegram.config import validate_token
+from bot.channels.telegram.conversation import TelegramConversation
+from bot.channels.telegram.flood import FloodLimiter
+from bot.channels.telegram.ordering import PerChatUpdateProcessor
+from bot.channels.telegram.privacy import chat_ref
+from bot.channels.telegram.sender import TelegramSender
+from bot.core.ports import MessageHandler, PersonDirectory
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_SENDER_KEY = "terrapro.sender"
+# Only what the bot handles; my_chat_member tells us when a person blocks the bot.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+
+
+def build_application(
+    settings: Settings, handler: MessageHandler, persons: PersonDirectory
+) -> Application:
+    """Raises TelegramConfigError (clear message, no traceback) on a missing/malformed token."""
+    token = validate_token(settings.telegram_token)
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        # PTB appends the token: ".../bot" + token + "/sendMessage".
+        .base_url(settings.telegram_base_url)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(set_commands)
+        .build()
+    )
+    codec = ButtonCodec()
+    sender = TelegramSender(
+        application.bot,
+        persons,
+        codec,
+        FloodLimiter(global_rate=settings.telegram_broadcast_rate),
+    )
+    # bot_data belongs to this Application instance: how broadcasts reach the same sender
+    # (and its flood limits) without a global.
+    application.bot_data[_SENDER_KEY] = sender
+    application.add_handler(TypeHandler(Update, TelegramConversation(handler, sender, persons, codec)))
+    application.add_error_handler(log_error)
+    return application
+
+
+def sender_of(application: Application) -> TelegramSender:
+    """The sender to use for broadcasts and referent relays (same flood limits as replies)."""
+    return application.bot_data[_SENDER_KEY]
+
+
+async def set_commands(application: Application) -> None:
+    commands = [BotCommand(c.name, c.description) for c in COMMANDS if c.in_menu]
+    try:
+        await application.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        # The menu is a comfort; the bot still works without it.
+        log.warning("setMyCommands failed: %s", type(exc).__name__)
+
+
+async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Registered on the Application so no exception ends the polling loop.
+
+    Logs the error type and the code location only: exception messages can quote what a
+    person wrote, so they are left out, and the chat appears as a short hash.
+    """
+    error = context.error
+    chat = update.effective_chat if isinstance(update, Update) else None
+    # File, line and function only: even a source line may quote data in a raise statement.
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    where = " <- ".join(f"{f.filename}:{f.lineno} {f.name}" for f in reversed(frames))
+    log.error(
+        "telegram update failed chat=%s: %s at %s",
+        chat_ref(chat.id) if chat else "-",
+        type(error).__name__,
+        where,
+    )
+
+
+async def start_application(
+    application: Application, *, polling: bool = False, poll_timeout: float = 10.0
+) -> None:
+    """Starts the Application inside an already running event loop.
+
+    Webhook mode (``polling=False``): an ASGI start-up hook; ``telegram_routes`` then feeds
+    ``application.update_queue``. The bot makes no getUpdates call in that mode.
+    """
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    if polling:
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+
+
+async def stop_application(application: Application) -> None:
+    """The matching shutdown hook; lets in-flight updates finish."""
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def application_running(
+    application: Application, *, polling: bool, poll_timeout: float = 10.0
+) -> AsyncIterator[Application]:
+    try:
+        await start_application(application, polling=polling, poll_timeout=poll_timeout)
+        yield application
+    finally:
+        await stop_application(application)
+
+
+def run_polling(settings: Settings, handler: MessageHandler, persons: PersonDirectory) -> None:
+    """Blocks until Ctrl-C / SIGTERM. Raises TelegramConfigError before any network call."""
+    application = build_application(settings, handler, persons)
+    # httpx logs each request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
