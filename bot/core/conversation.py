@@ -21,6 +21,7 @@ from bot.core.policy import next_action
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
+from bot.storage.records import PersonRecord
 from bot.storage.state import ConversationStateStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,15 @@ class PlaceFinder(Protocol):
     def nearest_place(self, latitude: float, longitude: float) -> Place: ...
 
 
+class ConversationGate(Protocol):
+    """Something that may take a message before the bot answers it (a referent handling the chat).
+
+    Returns the replies to send instead of the bot's (possibly none), or None to let the bot answer.
+    """
+
+    async def intercept(self, person: PersonRecord, message: IncomingMessage) -> list[Reply] | None: ...
+
+
 class ConversationService:
     def __init__(
         self,
@@ -58,7 +68,9 @@ class ConversationService:
         places: PlaceFinder,
         locks: UserLocks,
         threshold: float,
+        gate: ConversationGate | None = None,
     ) -> None:
+        self._gate = gate
         self._nlu = nlu
         self._runner = runner
         self._persons = persons
@@ -79,6 +91,10 @@ class ConversationService:
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
+        if self._gate is not None:
+            taken = await self._gate.intercept(person, message)
+            if taken is not None:
+                return taken
         state = self._states.load(person.id) or {}
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
