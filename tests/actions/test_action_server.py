@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def test_action_server_runs_an_action(tmp_path):
     env = {**os.environ, "TERRAPRO_DATA_DIR": str(tmp_path), "TERRAPRO_DATABASE_URL": "", "TERRAPRO_REDIS_URL": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -82,5 +83,10 @@ def test_action_server_runs_an_action(tmp_path):
         slots = {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
         assert slots["filiere"] == "couture" and slots["lieu"] == "Kafountine"
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        # Sanic runs worker processes: stop the whole group.
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)

@@ -59,7 +59,7 @@ async def test_place_in_the_question_puts_that_centre_first(chat):
 
 
 async def test_more_results_button_pages_through(chat):
-    await chat.say("je cherche une formation en agroalimentaire")
+    await chat.say("les formations du cfp d abene")
     assert len(course_lines(chat.text)) == 3
     await chat.press("Voir plus")
     assert course_lines(chat.text) and course_lines(chat.text)[0].startswith("4.")
