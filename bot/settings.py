@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     nlu_cache_dir: Path | None = None
     # Below this intent confidence the bot asks the young person to rephrase.
     nlu_threshold: float = 0.45
-    log_level: str = "INFO"
+    log_level: str = "WARNING"
 
     # Telegram channel: on when a token is set.
     telegram_token: str = ""
