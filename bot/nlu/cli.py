@@ -21,15 +21,15 @@ def register(subparsers: argparse._SubParsersAction, make_engine: EngineFactory)
 
     parse = commands.add_parser("parse", help="analyser un message (ou un message par ligne sur stdin)")
     parse.add_argument("text", nargs="?", help="le message ; sans lui, lit stdin")
-    parse.set_defaults(handler=lambda args: run_parse(make_engine(), args.text))
+    parse.set_defaults(run=lambda args: run_parse(make_engine(), args.text))
 
     test = commands.add_parser("test", help="évaluer sur un fichier de test au format Rasa")
     test.add_argument("file", type=Path)
-    test.set_defaults(handler=lambda args: run_test(make_engine(), args.file))
+    test.set_defaults(run=lambda args: run_test(make_engine(), args.file))
 
     crossval = commands.add_parser("crossval", help="validation croisée sur les données d'entraînement")
     crossval.add_argument("--folds", type=int, default=5)
-    crossval.set_defaults(handler=lambda args: run_crossval(make_engine(), args.folds))
+    crossval.set_defaults(run=lambda args: run_crossval(make_engine(), args.folds))
 
 
 def run_parse(engine: NluEngine, text: str | None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:

@@ -15,7 +15,7 @@ def make_parser(engine):
 
 def test_parse_one_message(engine, capsys):
     args = make_parser(engine).parse_args(["nlu", "parse", "kañ la portes ouvertes yi ?"])
-    assert args.handler(args) == 0
+    assert args.run(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["intent"]["name"] == "open_days"
     assert "kañ" in result["text"]
@@ -31,7 +31,7 @@ def test_parse_stdin_lines(engine):
 
 def test_test_command_prints_scores(engine, capsys):
     args = make_parser(engine).parse_args(["nlu", "test", str(HELDOUT)])
-    assert args.handler(args) == 0
+    assert args.run(args) == 0
     out = capsys.readouterr().out
     assert "accuracy:" in out and "macro-F1:" in out and "weighted-F1:" in out
     assert "search_training" in out
@@ -54,6 +54,6 @@ def test_crossval_command_reports_scores(engine, tmp_path, capsys):
     )
     small = NluEngine.load_or_train(data, tmp_path / "cache")
     args = make_parser(small).parse_args(["nlu", "crossval", "--folds", "2"])
-    assert args.handler(args) == 0
+    assert args.run(args) == 0
     out = capsys.readouterr().out
     assert "2-fold cross-validation" in out and "macro-F1:" in out
