@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     questions.add_argument("--limit", type=int, default=50)
     questions.set_defaults(run=lambda args: _questions(services_factory(), args.limit))
 
+    stats = sub.add_parser("stats", help="chiffres pour les coordinateurs")
+    stats_sub = stats.add_subparsers(dest="stats_command", required=True)
+    delivery = stats_sub.add_parser("envois", help="statuts et erreurs des messages envoyés (WhatsApp, Telegram)")
+    delivery.add_argument("--channel", default="whatsapp", choices=["whatsapp", "telegram"])
+    delivery.set_defaults(run=lambda args: _delivery_stats(services_factory(), args.channel))
+
     from bot.catalogue.cli import register as register_catalogue
     from bot.nlu.cli import register as register_nlu
 
@@ -71,6 +77,16 @@ def _questions(services, limit: int) -> int:
         return 0
     for row in rows:
         print(f"{row.created_at:%Y-%m-%d %H:%M}  [{row.intent} {row.confidence:.2f}]  {row.text}")
+    return 0
+
+
+def _delivery_stats(services, channel: str) -> int:
+    from bot.storage.delivery_status import DeliveryStatusRepository
+
+    repo = DeliveryStatusRepository(services.db)
+    statuses, errors = repo.status_counts(channel), repo.error_counts(channel)
+    print(f"Messages {channel} par statut : " + (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "aucun"))
+    print("Erreurs de l'API par code : " + (", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())) or "aucune"))
     return 0
 
 

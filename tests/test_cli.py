@@ -1,0 +1,25 @@
+"""The `terrapro` entry point: coordinator commands."""
+from __future__ import annotations
+
+from bot.cli import main
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.delivery_status import DeliveryStatusRepository
+
+
+def test_stats_envois_shows_statuses_and_error_codes(tmp_path, tmp_path_factory, monkeypatch, capsys):
+    monkeypatch.setenv("TERRAPRO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TERRAPRO_NLU_CACHE_DIR", str(tmp_path_factory.mktemp("nlu")))
+    monkeypatch.delenv("TERRAPRO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TERRAPRO_REDIS_URL", raising=False)
+    db = Database.from_url(Settings().effective_database_url)
+    db.create_schema()
+    repo = DeliveryStatusRepository(db)
+    repo.record_status("whatsapp", "wamid.1", "delivered")
+    repo.count_error("whatsapp", 131026)
+    db.dispose()
+
+    assert main(["stats", "envois"]) == 0
+    out = capsys.readouterr().out
+    assert "delivered 1" in out
+    assert "131026 ×1" in out
