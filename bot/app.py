@@ -47,6 +47,7 @@ class Services:
     actions: Any  # actions.services.ActionServices
     runner: ActionRunner
     conversation: ConversationService
+    handoff: Any  # bot.handoff.compose.Handoff: referents, queue, relay
 
     def close(self) -> None:
         self.db.dispose()
@@ -124,20 +125,25 @@ def build_action_services(settings: Settings, storage: Storage | None = None, *,
 def build_services(settings: Settings, *, today=date.today) -> Services:
     # Imported here: the actions package imports this module for the action server.
     from actions.registry import build_actions
+    from bot.handoff.compose import build_handoff
 
     storage = build_storage(settings)
     action_services = build_action_services(settings, storage, today=today)
     nlu = build_nlu(settings, action_services.catalogue)
     runner = ActionRunner(build_actions(action_services))
+    handoff = build_handoff(
+        settings, db=storage.db, handoffs=storage.handoffs, persons=storage.persons,
+        catalogue=action_services.catalogue,
+    )
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold,
+        threshold=settings.nlu_threshold, gate=handoff.gate,
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,
         search=action_services.search, texts=action_services.texts, nlu=nlu,
         persons=storage.persons, states=storage.states, subscriptions=storage.subscriptions,
         handoffs=storage.handoffs, unanswered=storage.unanswered, dedupe=storage.dedupe,
-        actions=action_services, runner=runner, conversation=conversation,
+        actions=action_services, runner=runner, conversation=conversation, handoff=handoff,
     )

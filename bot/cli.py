@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     from bot.catalogue.cli import register as register_catalogue
     from bot.nlu.cli import register as register_nlu
 
+    from bot.handoff.cli import register as register_handoff
+
     register_nlu(sub, lambda: _nlu_engine(settings_factory()))
+    register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
     register_catalogue(sub, settings_factory)
     _register_channels(sub, services_factory)
 
@@ -55,6 +58,12 @@ def _build_services(settings: Settings):
     from bot.app import build_services
 
     return build_services(settings)
+
+
+def _storage(settings: Settings):
+    from bot.app import build_storage
+
+    return build_storage(settings)
 
 
 def _nlu_engine(settings: Settings):

@@ -132,6 +132,58 @@ class HandoffRepository:
             rating=rating,
         )
 
+    def assigned_to(self, referent_id: int) -> list[TicketRecord]:
+        """The conversations a referent is handling now."""
+        with self._db.session() as session:
+            tickets = session.scalars(
+                select(HandoffTicket)
+                .where(HandoffTicket.status == "assigned", HandoffTicket.referent_id == referent_id)
+                .order_by(HandoffTicket.assigned_at, HandoffTicket.id)
+            )
+            return [to_record(t) for t in tickets]
+
+    def release(self, ticket_id: int, referent_id: int) -> TicketRecord | None:
+        """The referent hands the ticket back to the queue. None if it was not theirs."""
+        with self._db.session() as session:
+            result = session.execute(
+                update(HandoffTicket)
+                .where(
+                    HandoffTicket.id == ticket_id,
+                    HandoffTicket.status == "assigned",
+                    HandoffTicket.referent_id == referent_id,
+                )
+                .values(status="waiting", referent_id=None, assigned_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 0:
+                return None
+            ticket = session.get(HandoffTicket, ticket_id, populate_existing=True)
+            return to_record(ticket) if ticket else None
+
+    def rate(self, ticket_id: int, person_id: int, rating: int) -> bool:
+        """The young person rates a closed ticket of theirs, once."""
+        if not 1 <= rating <= 5:
+            raise InvalidValue("rating must be between 1 and 5")
+        with self._db.session() as session:
+            result = session.execute(
+                update(HandoffTicket)
+                .where(
+                    HandoffTicket.id == ticket_id,
+                    HandoffTicket.person_id == person_id,
+                    HandoffTicket.status == "closed",
+                    HandoffTicket.rating.is_(None),
+                )
+                .values(rating=rating)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount > 0
+
+    def all_tickets(self) -> list[TicketRecord]:
+        """Every ticket, oldest first (figures for coordinators)."""
+        with self._db.session() as session:
+            tickets = session.scalars(select(HandoffTicket).order_by(HandoffTicket.created_at, HandoffTicket.id))
+            return [to_record(t) for t in tickets]
+
     def _transition(
         self, ticket_id: int, from_statuses: tuple[str, ...], **values: Any
     ) -> TicketRecord | None:

@@ -5,8 +5,15 @@ import logging
 
 from starlette.applications import Starlette
 
-from bot.channels.telegram import build_application, start_application, stop_application, telegram_routes
+from bot.channels.telegram import (
+    build_application,
+    sender_of,
+    start_application,
+    stop_application,
+    telegram_routes,
+)
 from bot.channels.whatsapp.channel import build_whatsapp
+from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
 
@@ -15,6 +22,7 @@ log = logging.getLogger(__name__)
 
 def build_web_app(services) -> Starlette:
     settings = services.settings
+    handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
@@ -22,13 +30,18 @@ def build_web_app(services) -> Starlette:
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
+        handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
     if settings.telegram_enabled:
         # httpx logs request URLs, and Telegram's carry the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        telegram = build_application(settings, services.conversation, services.persons)
+        # Registered referents' messages go to the referent console, everyone else's to the bot.
+        telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
+        handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
         routes += telegram_routes(settings, telegram)
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
+    on_startup.append(handoff.start)
+    on_shutdown.insert(0, handoff.stop)
     if not routes:
         log.warning("no channel configured: only /health is served")
     on_shutdown.append(services.close)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.channels.telegram.application import run_polling
+from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, sender_of
 from bot.channels.telegram.config import TelegramConfigError, validate_token
 
 
@@ -23,8 +24,31 @@ def run(make_services: Callable[[], Any]) -> int:
     services = make_services()
     try:
         validate_token(services.settings.telegram_token)
-        run_polling(services.settings, services.conversation, services.persons)
+        run_polling_with_handoff(services)
     except TelegramConfigError as exc:
         print(f"terrapro telegram : {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def run_polling_with_handoff(services: Any) -> None:
+    """Polling, with referents' messages routed to their console and the hand-off worker running."""
+    from bot.handoff.outbox import TelegramOutbox
+
+    handoff = services.handoff
+    app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
+    handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
+    previous_post_init = app.post_init
+
+    async def post_init(application: Any) -> None:
+        if previous_post_init is not None:
+            await previous_post_init(application)
+        handoff.start()
+
+    async def post_stop(_application: Any) -> None:
+        await handoff.stop()
+
+    app.post_init, app.post_stop = post_init, post_stop
+    # httpx logs each request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -91,40 +91,70 @@ class TelegramSender:
                 return outcome
         return SendOutcome.SENT
 
+    async def send_with_id(self, chat_id: int | str, reply: Reply) -> tuple[SendOutcome, int | None]:
+        """Like send, plus the id of the last message sent (the one carrying the buttons)."""
+        if self.is_blocked(chat_id):
+            return SendOutcome.BLOCKED, None
+        message_id = None
+        for kwargs in reply_to_send_kwargs(_api_chat_id(chat_id), reply, self._codec):
+            outcome, sent = await self._call(self._bot.send_message, kwargs)
+            if outcome is not SendOutcome.SENT:
+                return outcome, None
+            message_id = getattr(sent, "message_id", None)
+        return SendOutcome.SENT, message_id
+
+    async def edit_text(self, chat_id: int | str, message_id: int | str, reply: Reply) -> SendOutcome:
+        """Replace an earlier message's text (and its buttons: none if the reply has none)."""
+        if self.is_blocked(chat_id):
+            return SendOutcome.BLOCKED
+        calls = reply_to_send_kwargs(_api_chat_id(chat_id), reply, self._codec)
+        if not calls:
+            return SendOutcome.FAILED
+        # An edited message holds one chunk: the first, with the keyboard if any.
+        kwargs = dict(calls[0])
+        if reply.buttons and "reply_markup" not in kwargs:
+            kwargs["reply_markup"] = calls[-1]["reply_markup"]
+        kwargs["message_id"] = int(message_id)
+        outcome, _ = await self._call(self._bot.edit_message_text, kwargs)
+        return outcome
+
     async def _send_one(self, kwargs: dict[str, Any]) -> SendOutcome:
+        outcome, _ = await self._call(self._bot.send_message, kwargs)
+        return outcome
+
+    async def _call(self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any]) -> tuple[SendOutcome, Any]:
         key = str(kwargs["chat_id"])
         rate_limited = network_failures = 0
         while True:
             await self._limiter.acquire(key)
             try:
-                await self._bot.send_message(**kwargs)
-                return SendOutcome.SENT
+                return SendOutcome.SENT, await method(**kwargs)
             except RetryAfter as exc:
                 rate_limited += 1
                 delay = _retry_after_seconds(exc)
                 if rate_limited > self._max_429 or delay > self._max_retry_after:
                     log.warning("telegram 429: giving up chat=%s after %d", chat_ref(key), rate_limited)
-                    return SendOutcome.FAILED
+                    return SendOutcome.FAILED, None
                 log.info("telegram 429: chat=%s retry in %.1fs", chat_ref(key), delay)
                 await self._sleep(delay)
             except Forbidden:
                 self._on_blocked(key)
-                return SendOutcome.BLOCKED
+                return SendOutcome.BLOCKED, None
             except BadRequest as exc:
                 # Checked before NetworkError, its parent: retrying cannot fix a bad request.
                 log.warning("telegram bad request chat=%s: %s", chat_ref(key), type(exc).__name__)
-                return SendOutcome.FAILED
+                return SendOutcome.FAILED, None
             except NetworkError as exc:  # TimedOut included
                 network_failures += 1
                 if network_failures > self._max_network:
                     log.warning("telegram network error: giving up chat=%s", chat_ref(key))
-                    return SendOutcome.FAILED
+                    return SendOutcome.FAILED, None
                 delay = self._backoff_base * 2 ** (network_failures - 1)
                 log.info("telegram %s: chat=%s retry in %.1fs", type(exc).__name__, chat_ref(key), delay)
                 await self._sleep(delay)
             except TelegramError as exc:
                 log.warning("telegram error chat=%s: %s", chat_ref(key), type(exc).__name__)
-                return SendOutcome.FAILED
+                return SendOutcome.FAILED, None
 
     def _on_blocked(self, key: str) -> None:
         self._blocked.add(key)

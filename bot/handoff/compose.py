@@ -1,0 +1,91 @@
+"""Builds the hand-off parts from settings and storage (called by the composition root)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.catalogue.model import Catalogue
+from bot.core.ports import MessageHandler
+from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
+from bot.handoff.console import ReferentConsole
+from bot.handoff.gate import HandoffGate
+from bot.handoff.notifications import NotificationDispatcher
+from bot.handoff.outbox import ChannelOutbox
+from bot.handoff.permanences import Permanences
+from bot.handoff.ports import Clock
+from bot.handoff.router import RoutingHandler
+from bot.handoff.service import HandoffService
+from bot.handoff.worker import HandoffWorker
+from bot.settings import Settings
+from bot.storage.base import utcnow
+from bot.storage.database import Database
+from bot.storage.handoff import HandoffRepository
+from bot.storage.persons import PersonRepository
+from bot.storage.referents import NoticeRepository, ReferentRepository
+
+
+@dataclass
+class Handoff:
+    service: HandoffService
+    gate: HandoffGate
+    console: ReferentConsole
+    worker: HandoffWorker
+    outbox: ChannelOutbox
+    dispatcher: NotificationDispatcher
+    bus: NotificationBus
+    consumer: RedisConsumer | None
+    referents: ReferentRepository
+
+    def handler(self, core: MessageHandler) -> RoutingHandler:
+        """What the Telegram adapter gets instead of the core."""
+        return RoutingHandler(core, self.console, self.referents)
+
+    def start(self) -> None:
+        """Inside the running event loop of a process that can send (Telegram and/or WhatsApp)."""
+        self.worker.start()
+        if self.consumer is not None:
+            self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        if self.consumer is not None:
+            await self.consumer.stop()
+
+
+def build_handoff(
+    settings: Settings,
+    *,
+    db: Database,
+    handoffs: HandoffRepository,
+    persons: PersonRepository,
+    catalogue: Catalogue | None,
+    clock: Clock = utcnow,
+    redis_client: Any = None,
+    worker_interval: float = 15.0,
+) -> Handoff:
+    referents = ReferentRepository(db)
+    notices = NoticeRepository(db)
+    outbox = ChannelOutbox()
+    dispatcher = NotificationDispatcher(outbox, notices)
+    consumer: RedisConsumer | None = None
+    bus: NotificationBus
+    if settings.redis_url or redis_client is not None:
+        if redis_client is None:
+            from bot.storage.redis_client import connect_async
+
+            redis_client = connect_async(settings.redis_url)
+        bus = RedisBus(redis_client)
+        consumer = RedisConsumer(bus, dispatcher, lambda: outbox.channels)
+    else:
+        bus = InProcessBus(dispatcher)
+    service = HandoffService(
+        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
+        permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
+        renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
+    )
+    return Handoff(
+        service=service, gate=HandoffGate(service), console=ReferentConsole(service),
+        worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
+        bus=bus, consumer=consumer, referents=referents,
+    )

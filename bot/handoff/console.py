@@ -1,0 +1,79 @@
+"""What a registered referent types on Telegram: queue commands, or a message for the young person.
+
+Rule: one conversation at a time. Anything not starting with "/" goes to the young person
+of the referent's current conversation, signed with the referent's first name.
+"""
+from __future__ import annotations
+
+from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.handoff import texts
+from bot.handoff.service import TAKE_PAYLOAD, HandoffService
+from bot.storage.referents import ReferentRecord
+
+MAX_QUEUE_SHOWN = 10
+# Telegram turns the bot's own menu commands into intent payloads before they get here.
+HELP_ALIASES = {"aide", "help", "start", "greet", "unsubscribe_alerts"}
+
+
+def _number(text: str) -> int | None:
+    text = text.strip().lstrip("n°#").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+class ReferentConsole:
+    def __init__(self, service: HandoffService) -> None:
+        self._service = service
+
+    async def handle(self, referent: ReferentRecord, message: IncomingMessage) -> list[Reply]:
+        if message.kind is MessageKind.BUTTON:
+            raw = message.payload or ""
+        elif message.kind is MessageKind.TEXT:
+            raw = message.text or ""
+        else:
+            return [Reply(texts.ONLY_TEXT)]
+        raw = raw.strip()
+        if not raw:
+            return [Reply(texts.HELP)]
+        if not raw.startswith("/"):
+            return await self._service.relay_to_person(referent, raw)
+        head, _, rest = raw[1:].partition(" ")
+        name = head.split("@", 1)[0].split("{", 1)[0].casefold()
+        name = name.replace("é", "e").replace("è", "e")
+        rest = rest.strip()
+        if name == "file":
+            return [self._queue()]
+        if name == TAKE_PAYLOAD[1:]:
+            if not rest:
+                return await self._service.take_next(referent)
+            number = _number(rest)
+            return [Reply(texts.BAD_NUMBER)] if number is None else await self._service.claim(referent, number)
+        if name == "terminer":
+            return await self._service.finish(referent, rest or None)
+        if name == "transferer":
+            number = _number(rest) if rest else None
+            if rest and number is None:
+                return [Reply(texts.BAD_NUMBER)]
+            return await self._service.transfer(referent, number)
+        if name == "present":
+            self._service.referents.set_present(referent.id, True)
+            return [Reply(texts.PRESENT)]
+        if name == "absent":
+            self._service.referents.set_present(referent.id, False)
+            return [Reply(texts.ABSENT)]
+        if name in HELP_ALIASES:
+            return [Reply(texts.HELP)]
+        return [Reply(texts.UNKNOWN_COMMAND)]
+
+    def _queue(self) -> Reply:
+        waiting = self._service.handoffs.waiting()
+        if not waiting:
+            return Reply(texts.QUEUE_EMPTY)
+        shown = waiting[:MAX_QUEUE_SHOWN]
+        lines = [texts.QUEUE_HEAD.format(count=len(waiting))]
+        for ticket in shown:
+            lines.append(texts.QUEUE_LINE.format(
+                id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=self._service.who(ticket),
+                minutes=self._service.minutes_waiting(ticket), summary=ticket.summary[:120],
+            ))
+        buttons = tuple(Button(texts.TAKE_BUTTON.format(id=t.id), f"{TAKE_PAYLOAD} {t.id}") for t in shown)
+        return Reply("\n".join(lines), buttons)

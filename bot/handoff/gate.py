@@ -1,0 +1,70 @@
+"""The ConversationGate: while a referent handles a young person, the bot stays silent.
+
+- ASSIGNED ticket: every message is relayed to the referent and the bot answers nothing.
+- WAITING ticket: the bot keeps answering (the young person can keep searching meanwhile);
+  « annuler » withdraws the request. Their place was given when they asked (talk_to_human).
+- Either state: « annuler » cancels and hands the chat back to the bot; STOP closes the
+  request and then lets the bot handle STOP as usual (unsubscribe).
+- Rating buttons sent by /terminer are handled here, with or without an open ticket.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.core.messages import IncomingMessage, MessageKind, Reply
+from bot.handoff import texts
+from bot.handoff.service import RATE_PAYLOAD, HandoffService
+from bot.storage.records import PersonRecord
+
+CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "annulation", "annul", "cancel"})
+CANCEL_PAYLOAD = "/handoff_cancel"
+# How channels spell "stop": Telegram's /stop command arrives as this payload.
+STOP_PAYLOADS = frozenset({"/unsubscribe_alerts"})
+MAX_SHORT_WORDS = 3  # "annule stp" cancels; a long sentence mentioning "annuler" is relayed
+
+
+def _words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.findall(r"[a-z]+", plain.replace("j'", " "))
+
+
+def parse_rating(payload: str | None) -> tuple[int, int] | None:
+    if not payload or not payload.startswith(RATE_PAYLOAD + " "):
+        return None
+    parts = payload.split()
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in {"1", "2", "3", "4", "5"}:
+        return None
+    return int(parts[1]), int(parts[2])
+
+
+class HandoffGate:
+    def __init__(self, service: HandoffService) -> None:
+        self._service = service
+
+    async def intercept(self, person: PersonRecord, message: IncomingMessage) -> list[Reply] | None:
+        payload = message.payload if message.kind is MessageKind.BUTTON else None
+        rating = parse_rating(payload)
+        if rating is not None:
+            rated = self._service.rate(person, *rating)
+            return [Reply(texts.RATED if rated else texts.RATED_ALREADY)]
+        if payload is not None and payload.startswith(RATE_PAYLOAD):
+            return [Reply(texts.RATED_ALREADY)]
+
+        ticket = self._service.handoffs.open_ticket_for(person.id)
+        if ticket is None:
+            return None
+        words = _words(message.text) if message.kind is MessageKind.TEXT else []
+        short = 0 < len(words) <= MAX_SHORT_WORDS
+        if payload == CANCEL_PAYLOAD or (short and any(w in CANCEL_WORDS for w in words)):
+            await self._service.cancel_by_person(ticket, person)
+            return [Reply(texts.CANCELLED)]
+        if payload in STOP_PAYLOADS or (short and words[0] == "stop"):
+            await self._service.cancel_by_person(ticket, person, stopped=True)
+            return None
+        if ticket.status != "assigned":
+            return None
+        if await self._service.relay_to_referent(ticket, person, message):
+            return []
+        return [Reply(texts.TRANSFERRED)]

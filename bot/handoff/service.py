@@ -1,0 +1,306 @@
+"""The hand-off queue's behaviour: announce, claim, relay both ways, finish, transfer, cancel, rate.
+
+Everything addressed to someone other than the person writing goes out through the
+notification bus; the replies returned are for the person (or referent) who wrote.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.catalogue.model import Catalogue
+from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.handoff import texts
+from bot.handoff.bus import NotificationBus
+from bot.handoff.notifications import Notification
+from bot.handoff.permanences import Permanences
+from bot.handoff.ports import Clock
+from bot.storage.handoff import HandoffRepository
+from bot.storage.persons import PersonRepository
+from bot.storage.records import PersonRecord, TicketRecord
+from bot.storage.referents import NoticeRepository, ReferentRecord, ReferentRepository
+
+log = logging.getLogger(__name__)
+
+REFERENT_CHANNEL = "telegram"
+MAX_RELAY = 3000
+RATE_PAYLOAD = "/noter"
+TAKE_PAYLOAD = "/prendre"
+
+
+def rating_payload(ticket_id: int, rating: int) -> str:
+    return f"{RATE_PAYLOAD} {ticket_id} {rating}"
+
+
+class HandoffService:
+    def __init__(
+        self,
+        *,
+        handoffs: HandoffRepository,
+        referents: ReferentRepository,
+        notices: NoticeRepository,
+        persons: PersonRepository,
+        bus: NotificationBus,
+        permanences: Permanences,
+        catalogue: Catalogue | None,
+        clock: Clock,
+        renotify_after: timedelta,
+    ) -> None:
+        self.handoffs = handoffs
+        self.referents = referents
+        self._notices = notices
+        self._persons = persons
+        self._bus = bus
+        self._permanences = permanences
+        self._catalogue = catalogue
+        self._clock = clock
+        self._renotify_after = renotify_after
+
+    # -- announcing ----------------------------------------------------------------------
+    async def announce(self, ticket: TicketRecord) -> bool:
+        """Announce a new ticket now (once, whoever calls first: the action or the worker)."""
+        if ticket.status != "waiting" or not self._notices.start_announcement(ticket.id, self._clock()):
+            return False
+        await self._announce(ticket, again=False)
+        return True
+
+    async def announce_pending(self) -> int:
+        """Tickets never announced (a crash, a restart) and those unclaimed for too long."""
+        now = self._clock()
+        cutoff = now - self._renotify_after
+        waiting = self.handoffs.waiting()
+        done = self._notices.announcements(t.id for t in waiting)
+        count = 0
+        for ticket in waiting:
+            seen = done.get(ticket.id)
+            if seen is None:
+                if self._notices.start_announcement(ticket.id, now):
+                    await self._announce(ticket, again=False)
+                    count += 1
+            elif seen.last_at <= cutoff and self._notices.restart_announcement(ticket.id, cutoff, now):
+                await self._announce(ticket, again=True)
+                count += 1
+        return count
+
+    def recipients(self, bassin: str | None, *, everyone: bool = False) -> list[ReferentRecord]:
+        """Present referents of the bassin, else every present referent, else every referent."""
+        every = self.referents.all()
+        present = [r for r in every if r.present]
+        if not everyone and bassin:
+            local = [r for r in present if r.bassin == bassin]
+            if local:
+                return local
+        return present or every
+
+    async def _announce(self, ticket: TicketRecord, *, again: bool) -> None:
+        person = self._persons.get(ticket.person_id)
+        if person is None:
+            return
+        recipients = self.recipients(ticket.bassin, everyone=again)
+        if not recipients:
+            if self._notices.mark_person_told(ticket.id):
+                await self._to_person(person, Reply(self._nobody_text(ticket, person)))
+            return
+        template = texts.NOTICE_AGAIN if again else texts.NOTICE
+        reply = Reply(
+            template.format(
+                id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=_who(person),
+                channel=texts.CHANNEL_NAMES.get(person.channel, person.channel),
+                minutes=self._minutes_since(ticket.created_at), summary=ticket.summary,
+            ),
+            (Button(texts.TAKE_BUTTON.format(id=ticket.id), f"{TAKE_PAYLOAD} {ticket.id}"),),
+        )
+        for referent in recipients:
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, reply, notice_for=(ticket.id, referent.id)
+            ))
+        if not again:
+            when = self._permanences.when_text(ticket.bassin, self._clock())
+            if when:
+                await self._to_person(person, Reply(texts.OUTSIDE_HOURS.format(when=when)))
+
+    def _nobody_text(self, ticket: TicketRecord, person: PersonRecord) -> str:
+        contact = self._insertion_contact(ticket.bassin or person.bassin, person.territoire)
+        return texts.NOBODY.format(contact=contact) if contact else texts.NOBODY_NO_CONTACT
+
+    def _insertion_contact(self, bassin: str | None, territoire: str | None) -> str | None:
+        """The insertion cell of a centre in the bassin, else in the territory, else any."""
+        courses = list(self._catalogue.courses) if self._catalogue else []
+        for keep in (lambda c: bassin and c.bassin == bassin, lambda c: territoire and c.territoire == territoire,
+                     lambda c: True):
+            found = [c for c in courses if keep(c) and c.contact]
+            if found:
+                course = found[0]
+                return f"{course.contact} — {course.centre} ({course.commune})"
+        return None
+
+    # -- claiming ------------------------------------------------------------------------
+    async def claim(self, referent: ReferentRecord, ticket_id: int) -> list[Reply]:
+        current = self.current(referent)
+        if current is not None:
+            return [Reply(texts.BUSY.format(id=current.id))]
+        if self.handoffs.get(ticket_id) is None:
+            return [Reply(texts.UNKNOWN_TICKET.format(id=ticket_id))]
+        won = self.handoffs.assign(ticket_id, referent.id)
+        if won is None:
+            return [Reply(self._lost_text(ticket_id))]
+        return await self._taken(referent, won)
+
+    async def take_next(self, referent: ReferentRecord) -> list[Reply]:
+        current = self.current(referent)
+        if current is not None:
+            return [Reply(texts.BUSY.format(id=current.id))]
+        waiting = self.handoffs.waiting()
+        ordered = [t for t in waiting if referent.bassin and t.bassin == referent.bassin]
+        ordered += [t for t in waiting if t not in ordered]
+        for ticket in ordered:
+            won = self.handoffs.assign(ticket.id, referent.id)
+            if won is not None:
+                return await self._taken(referent, won)
+        return [Reply(texts.NOTHING_TO_TAKE)]
+
+    def _lost_text(self, ticket_id: int) -> str:
+        latest = self.handoffs.get(ticket_id)
+        if latest is not None and latest.status == "assigned":
+            holder = self.referents.get(latest.referent_id) if latest.referent_id else None
+            return texts.TOO_LATE.format(id=ticket_id, by=f" par {holder.name}" if holder else "")
+        return texts.NOT_WAITING.format(id=ticket_id)
+
+    async def _taken(self, referent: ReferentRecord, ticket: TicketRecord) -> list[Reply]:
+        person = self._persons.get(ticket.person_id)
+        bassin = ticket.bassin or "bassin inconnu"
+        await self._edit_notices(ticket, lambda r: (
+            texts.NOTICE_YOURS if r == referent.id else texts.NOTICE_TAKEN
+        ).format(id=ticket.id, bassin=bassin, name=referent.name))
+        if person is not None:
+            await self._to_person(person, Reply(texts.TAKEN.format(name=referent.name)))
+        return [Reply(texts.CLAIMED.format(
+            who=_who(person), bassin=bassin, id=ticket.id, summary=ticket.summary, name=referent.name,
+            channel=texts.CHANNEL_NAMES.get(ticket.channel, ticket.channel),
+        ))]
+
+    async def _edit_notices(self, ticket: TicketRecord, text_for: Callable[[int], str]) -> None:
+        for notice in self._notices.notices(ticket.id):
+            referent = self.referents.get(notice.referent_id)
+            if referent is None:
+                continue
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, Reply(text_for(referent.id)), edit_ref=notice.message_ref
+            ))
+
+    # -- during --------------------------------------------------------------------------
+    def current(self, referent: ReferentRecord) -> TicketRecord | None:
+        tickets = self.handoffs.assigned_to(referent.id)
+        return tickets[0] if tickets else None
+
+    async def relay_to_referent(self, ticket: TicketRecord, person: PersonRecord, message: IncomingMessage) -> bool:
+        """False when the ticket has no reachable referent any more (it went back to the queue)."""
+        referent = self.referents.get(ticket.referent_id) if ticket.referent_id else None
+        if referent is None:
+            if ticket.referent_id is not None and self.handoffs.release(ticket.id, ticket.referent_id):
+                await self._requeue(ticket.id)
+            return False
+        text = texts.PERSON_SAYS.format(who=_who(person), text=describe(message))
+        await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
+        return True
+
+    async def relay_to_person(self, referent: ReferentRecord, text: str) -> list[Reply]:
+        ticket = self.current(referent)
+        if ticket is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        person = self._persons.get(ticket.person_id)
+        if person is not None:
+            body = text.strip()[:MAX_RELAY]
+            await self._to_person(person, Reply(texts.REFERENT_SAYS.format(name=referent.name, text=body)))
+        return []
+
+    # -- after ---------------------------------------------------------------------------
+    async def finish(self, referent: ReferentRecord, note: str | None) -> list[Reply]:
+        ticket = self.current(referent)
+        if ticket is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        closed = self.handoffs.close(ticket.id, closing_note=(note or "").strip() or None)
+        if closed is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        person = self._persons.get(ticket.person_id)
+        if person is not None:
+            buttons = tuple(Button(title, rating_payload(ticket.id, n))
+                            for n, title in enumerate(texts.RATING_TITLES, start=1))
+            await self._to_person(person, Reply(texts.FINISHED.format(name=referent.name), buttons))
+        return [Reply(texts.FINISHED_REFERENT.format(id=ticket.id))]
+
+    async def transfer(self, referent: ReferentRecord, asked: int | None = None) -> list[Reply]:
+        ticket = self.current(referent)
+        if ticket is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        if asked is not None and asked != ticket.id:
+            return [Reply(texts.WRONG_TICKET.format(id=ticket.id, asked=asked))]
+        if self.handoffs.release(ticket.id, referent.id) is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        person = self._persons.get(ticket.person_id)
+        if person is not None:
+            await self._to_person(person, Reply(texts.TRANSFERRED))
+        await self._requeue(ticket.id)
+        return [Reply(texts.TRANSFERRED_REFERENT.format(id=ticket.id))]
+
+    async def _requeue(self, ticket_id: int) -> None:
+        self._notices.forget_notices(ticket_id)
+        self._notices.forget_announcement(ticket_id)
+        released = self.handoffs.get(ticket_id)
+        if released is not None:
+            await self.announce(released)
+
+    async def cancel_by_person(self, ticket: TicketRecord, person: PersonRecord, *, stopped: bool = False) -> bool:
+        if not self.handoffs.cancel(ticket.id):
+            return False
+        latest = self.handoffs.get(ticket.id) or ticket
+        referent = self.referents.get(latest.referent_id) if latest.referent_id else None
+        if referent is not None:
+            template = texts.PERSON_STOPPED if stopped else texts.PERSON_LEFT
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, Reply(template.format(who=_who(person), id=ticket.id))
+            ))
+        else:
+            bassin = ticket.bassin or "bassin inconnu"
+            await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
+        return True
+
+    def rate(self, person: PersonRecord, ticket_id: int, rating: int) -> bool:
+        return self.handoffs.rate(ticket_id, person.id, rating)
+
+    # -- helpers -------------------------------------------------------------------------
+    async def _to_person(self, person: PersonRecord, reply: Reply) -> None:
+        await self._bus.publish(Notification(person.channel, person.external_id, reply))
+
+    def _minutes_since(self, moment: datetime) -> int:
+        return max(0, int((self._clock() - moment).total_seconds() // 60))
+
+    def who(self, ticket: TicketRecord) -> str:
+        return _who(self._persons.get(ticket.person_id))
+
+    def minutes_waiting(self, ticket: TicketRecord) -> int:
+        return self._minutes_since(ticket.created_at)
+
+
+def _who(person: Any) -> str:
+    """A first name or alias: never a phone number or platform id."""
+    name = getattr(person, "display_name", None)
+    if name and not any(ch.isdigit() for ch in name):
+        return name
+    return f"Jeune n°{person.id}" if person is not None else "Jeune"
+
+
+def describe(message: IncomingMessage) -> str:
+    """The young person's message as the referent reads it."""
+    text = (message.text or "").strip()
+    if message.kind is MessageKind.TEXT:
+        return text[:MAX_RELAY] or "[message vide]"
+    if message.kind is MessageKind.BUTTON:
+        return f"[bouton] {text or message.payload or ''}".strip()[:MAX_RELAY]
+    notice = texts.MEDIA.get(message.kind.value, texts.MEDIA["other"])
+    # A caption may say what the photo is about; a contact's details are never passed on.
+    if text and message.kind is not MessageKind.CONTACT:
+        return f"{notice} {text}"[:MAX_RELAY]
+    return notice
