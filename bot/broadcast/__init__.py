@@ -1,0 +1,1 @@
+"""Open-day announcements: campaigns, reminders and their rate-limited, crash-safe delivery."""

@@ -1,0 +1,146 @@
+"""Fixtures for the broadcast tests: people, a fake clock, a recording sender."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from bot.broadcast.compose import build_broadcast
+from bot.broadcast.ports import Outgoing, Recipient, SendResult
+from bot.broadcast.ratelimit import SlidingWindowLimiter
+from bot.catalogue.model import Event
+from bot.settings import Settings
+from bot.storage.campaigns import create_tables
+from bot.storage.persons import PersonRepository
+from bot.storage.subscriptions import SubscriptionRepository
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def make_event(event_id: str, day: date, territoire: str = "bignona", bassin: str = "Bignona") -> Event:
+    return Event(
+        id=event_id, territoire=territoire, titre=f"Portes ouvertes {event_id}", centre="CFP",
+        date=day, heure="09:00", lieu="Bignona", description="Visite des ateliers.", source="exemple",
+        bassin=bassin,
+    )
+
+
+EVENTS = [
+    make_event("EVT-FUT", date(2026, 12, 12)),
+    make_event("EVT-PAST", date(2026, 11, 7)),
+    make_event("EVT-SAV", date(2027, 2, 6), territoire="savoie", bassin="Chambéry"),
+]
+
+
+@dataclass
+class RecordingSender:
+    """Counts every send with its monotonic time; behaviour per external id can be scripted."""
+
+    sends: list[tuple[str, float]] = field(default_factory=list)
+    messages: list[Outgoing] = field(default_factory=list)
+    script: dict[str, list[SendResult]] = field(default_factory=dict)
+    delay: float = 0.0
+    on_send: object = None
+
+    async def send(self, recipient: Recipient, message: Outgoing) -> SendResult:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.sends.append((recipient.external_id, time.monotonic()))
+        self.messages.append(message)
+        if self.on_send is not None:
+            await self.on_send(recipient)  # type: ignore[operator]
+        planned = self.script.get(recipient.external_id)
+        if planned:
+            return planned.pop(0)
+        return SendResult.sent()
+
+    def ids(self) -> list[str]:
+        return [external_id for external_id, _ in self.sends]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def persons(db) -> PersonRepository:
+    create_tables(db)
+    return PersonRepository(db)
+
+
+@pytest.fixture
+def subscriptions(db) -> SubscriptionRepository:
+    return SubscriptionRepository(db)
+
+
+@pytest.fixture
+def add_people(persons, subscriptions):
+    """add_people(n, territoire=..., bassin=..., filiere=..., subscribed=True, channel=...) -> ids."""
+
+    def add(n: int, *, territoire="bignona", bassin=None, filiere=None, subscribed=True,
+            channel="telegram", prefix="p", person_bassin=None) -> list[int]:
+        ids = []
+        start = len(prefix_counter.setdefault(prefix, []))
+        for i in range(start, start + n):
+            person = persons.get_or_create(channel, f"{prefix}{i}")
+            prefix_counter[prefix].append(person.id)
+            if person_bassin:
+                persons.update(person.id, bassin=person_bassin)
+            if subscribed:
+                subscriptions.subscribe(person.id, territoire, bassin=bassin, filiere=filiere)
+            ids.append(person.id)
+        return ids
+
+    prefix_counter: dict[str, list[int]] = {}
+    return add
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+@pytest.fixture
+def make_broadcast(db, subscriptions, clock):
+    def make(senders, *, rate: float = 1000.0, limiter=None, concurrency=None, events=EVENTS):
+        services = SimpleNamespace(
+            settings=Settings(telegram_broadcast_rate=rate),
+            db=db,
+            subscriptions=subscriptions,
+            catalogue=None,
+            actions=SimpleNamespace(events=events),
+        )
+        return build_broadcast(
+            services, senders, limiter=limiter or SlidingWindowLimiter(rate), clock=clock,
+            concurrency=concurrency,
+        )
+
+    return make
+
+
+def max_in_any_window(times: list[float], window: float = 1.0) -> int:
+    """The most sends inside any window [t, t + window), t running over every send time."""
+    times = sorted(times)
+    best = 0
+    j = 0
+    for i, start in enumerate(times):
+        while j < len(times) and times[j] < start + window:
+            j += 1
+        best = max(best, j - i)
+    return best

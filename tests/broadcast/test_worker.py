@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.broadcast.errors import BroadcastRefused
+from tests.broadcast.conftest import NOW
+
+
+async def test_scheduled_campaign_goes_when_due_not_before(add_people, make_broadcast, sender, clock):
+    add_people(4)
+    b = make_broadcast({"telegram": sender})
+    campaign = b.service.create("Forum demain", territoire="bignona", at="2026-12-01T12:00")  # Dakar = UTC
+
+    clock.now = datetime(2026, 12, 1, 11, 59, tzinfo=timezone.utc)
+    tick = await b.worker.run_once()
+    assert tick.campaigns == [] and sender.sends == []
+    assert b.repo.get(campaign.id).status == "scheduled"
+
+    clock.now = datetime(2026, 12, 1, 12, 0, 30, tzinfo=timezone.utc)
+    tick = await b.worker.run_once()
+    assert [s.campaign_id for s in tick.campaigns] == [campaign.id]
+    assert len(sender.sends) == 4 and b.repo.get(campaign.id).status == "done"
+
+    clock.advance(hours=1)
+    assert (await b.worker.run_once()).campaigns == []
+    assert len(sender.sends) == 4
+
+
+async def test_draft_campaigns_are_not_sent_by_the_worker(add_people, make_broadcast, sender):
+    add_people(2)
+    b = make_broadcast({"telegram": sender})
+    b.service.create("brouillon", territoire="bignona")
+    await b.worker.run_once()
+    assert sender.sends == []
+
+
+async def test_worker_resumes_a_campaign_a_dead_sender_left(add_people, make_broadcast, sender, clock):
+    ids = add_people(5)
+    b = make_broadcast({"telegram": sender})
+    campaign = b.service.create("x", territoire="bignona")
+    b.repo.materialise(campaign.id, ids, NOW)
+    b.repo.claim_next(campaign.id, "dead-run", NOW)  # the dead process was sending to p0
+    clock.advance(seconds=30)
+    assert (await b.worker.run_once()).campaigns == []  # heartbeat still fresh: maybe alive
+    clock.advance(minutes=5)
+    tick = await b.worker.run_once()
+    assert tick.campaigns[0].interrupted == 1
+    assert sorted(sender.ids()) == ["p1", "p2", "p3", "p4"]
+
+
+async def test_worker_abandons_a_campaign_whose_event_has_passed(add_people, make_broadcast, sender, clock):
+    add_people(2)
+    b = make_broadcast({"telegram": sender})
+    campaign = b.service.create("x", event_id="EVT-FUT", at="2026-12-11T10:00")
+    clock.now = datetime(2026, 12, 20, tzinfo=timezone.utc)  # the worker was down for days
+    await b.worker.run_once()
+    assert sender.sends == [] and b.repo.get(campaign.id).status == "done"
+
+
+async def test_reminder_is_sent_once_the_day_before_at_nine(add_people, make_broadcast, sender, clock, subscriptions):
+    savoie = add_people(1, territoire="savoie", prefix="sav")[0]
+    bignona = add_people(1, prefix="big")[0]
+    b = make_broadcast({"telegram": sender})
+    r_sav = b.reminders.request(savoie, "EVT-SAV")  # 6 February 2027, Paris
+    r_big = b.reminders.request(bignona, "EVT-FUT")  # 12 December 2026, Dakar
+    assert b.reminders.request(bignona, "EVT-FUT").id == r_big.id  # asking twice: one reminder
+    assert r_sav.due_at == datetime(2027, 2, 5, 8, 0, tzinfo=timezone.utc)
+    assert r_big.due_at == datetime(2026, 12, 11, 9, 0, tzinfo=timezone.utc)
+
+    clock.now = datetime(2026, 12, 11, 8, 59, tzinfo=timezone.utc)
+    assert (await b.worker.run_once()).reminders == 0
+    clock.now = datetime(2026, 12, 11, 9, 1, tzinfo=timezone.utc)
+    assert (await b.worker.run_once()).reminders == 1
+    assert sender.ids() == ["big0"] and "Rappel" in sender.messages[0].text
+    assert (await b.worker.run_once()).reminders == 0
+    subscriptions.unsubscribe(savoie)  # STOP before the reminder: nothing is sent
+    clock.now = datetime(2027, 2, 5, 9, 0, tzinfo=timezone.utc)
+    await b.worker.run_once()
+    assert sender.ids() == ["big0"]
+    assert [r.status for r in b.repo.reminders_for(savoie)] == ["skipped"]
+
+
+async def test_reminder_refused_for_past_or_unknown_events(add_people, make_broadcast, sender, clock):
+    person = add_people(1)[0]
+    b = make_broadcast({"telegram": sender})
+    with pytest.raises(BroadcastRefused, match="trop tard"):
+        b.reminders.request(person, "EVT-PAST")
+    with pytest.raises(BroadcastRefused):
+        b.reminders.request(person, "EVT-???")
+    # Asked after 09:00 the day before: sent at the next tick.
+    clock.now = datetime(2026, 12, 11, 15, 0, tzinfo=timezone.utc)
+    assert b.reminders.request(person, "EVT-FUT").due_at == clock.now
+    assert (await b.worker.run_once()).reminders == 1
+    clock.advance(days=1, minutes=1)
+    assert (await b.worker.run_once()).reminders == 0
+    assert len(sender.sends) == 1
+    assert timedelta(0) <= clock.now - datetime(2026, 12, 12, 15, tzinfo=timezone.utc)
