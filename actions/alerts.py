@@ -10,15 +10,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
+from bot.broadcast.errors import BroadcastRefused
+from bot.broadcast.texts import REMINDER_KEY, french_date, reminder_payload
 from bot.catalogue.loader import upcoming_events
 
 MAX_EVENTS = 4
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
+MAX_REMINDER_BUTTONS = 3
+SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
-def french_date(day) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def reminder_title(day) -> str:
+    """Fits a WhatsApp list row (≤ 24 characters)."""
+    return f"Rappel : {day.day} {SHORT_MONTHS[day.month - 1]}"
 
 
 class ActionOpenDays(TerraProAction):
@@ -39,7 +42,10 @@ class ActionOpenDays(TerraProAction):
         for event in events[:MAX_EVENTS]:
             lines.append(self.text("open_days_line", tracker, date=french_date(event.date), heure=event.heure,
                                    titre=event.titre, lieu=event.lieu))
-        dispatcher.utter_message(text="\n".join(lines), buttons=[subscribe, self.referent_button(tracker)])
+        reminders = [
+            button(reminder_title(event.date), reminder_payload(event.id)) for event in events[:MAX_REMINDER_BUTTONS]
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, subscribe, self.referent_button(tracker)])
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 
@@ -53,6 +59,7 @@ class ActionSubscribeAlerts(TerraProAction):
         person = self.person(tracker)
         subscriptions = self.services.subscriptions
         catalogue = self.services.catalogue
+        event_id = self.entity(tracker, REMINDER_KEY)
         narrow_filiere = self.entity(tracker, "filiere")
         narrow_bassin = self.entity(tracker, "bassin_choice")
         territoire = tracker.get_slot(slots.TERRITOIRE) or person.territoire or "bignona"
@@ -67,6 +74,8 @@ class ActionSubscribeAlerts(TerraProAction):
             return [SlotSet(slots.PENDING, None)]
         if existing is None:
             subscriptions.subscribe(person.id, territoire)
+        if event_id:
+            return self.book_reminder(dispatcher, tracker, person.id, event_id)
         label = self.services.texts.get(f"territoire_{territoire}")
         buttons = [button(self.text("subscribe_all_button", tracker), intent_payload("thank"))]
         filiere = tracker.get_slot(slots.FILIERE)
@@ -76,6 +85,18 @@ class ActionSubscribeAlerts(TerraProAction):
         if bassin:
             buttons.append(button(bassin, intent_payload("subscribe_alerts", bassin_choice=bassin)))
         dispatcher.utter_message(text=self.text("subscribed", tracker, territoire=label), buttons=buttons)
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+    def book_reminder(self, dispatcher: CollectingDispatcher, tracker: Tracker, person_id: int, event_id: str) -> list[dict[str, Any]]:
+        """A reminder needs the subscription at sending time, so STOP cancels it too."""
+        try:
+            self.services.reminders.request(person_id, event_id)
+        except BroadcastRefused as refused:
+            dispatcher.utter_message(text=refused.user_message, buttons=self.menu_buttons(tracker))
+            return [SlotSet(slots.PENDING, None)]
+        event = next(e for e in self.services.events if e.id == event_id)
+        dispatcher.utter_message(text=self.text("reminder_booked", tracker, titre=event.titre, date=french_date(event.date)))
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 

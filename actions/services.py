@@ -13,6 +13,7 @@ from datetime import date
 from functools import cache
 from typing import Callable
 
+from bot.broadcast.reminders import Reminders
 from bot.catalogue.model import Catalogue, Event
 from bot.catalogue.search import CatalogueSearch
 from bot.core.texts import Texts
@@ -36,6 +37,7 @@ class ActionServices:
     handoffs: HandoffRepository
     states: ConversationStateStore
     unanswered: UnansweredRepository
+    reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.broadcast.reminders import Reminders
 from bot.catalogue.loader import load_catalogue, load_events
 from bot.catalogue.model import Catalogue
 from bot.catalogue.search import CatalogueSearch
@@ -14,6 +15,7 @@ from bot.core.conversation import ConversationService
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
+from bot.storage.campaigns import CampaignRepository
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.repositories import (
@@ -114,11 +116,13 @@ def build_action_services(settings: Settings, storage: Storage | None = None, *,
 
     storage = storage or build_storage(settings)
     catalogue, search = build_catalogue_search(settings)
+    events = load_events(settings.content_dir)
     return ActionServices(
         texts=Texts.load(settings.content_dir), catalogue=catalogue, search=search,
-        events=load_events(settings.content_dir), persons=storage.persons,
+        events=events, persons=storage.persons,
         subscriptions=storage.subscriptions, handoffs=storage.handoffs, states=storage.states,
         unanswered=storage.unanswered, today=today,
+        reminders=Reminders(CampaignRepository(storage.db), None, events),
     )
 
 

@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.handoff.cli import register as register_handoff
 
+    from bot.broadcast.cli import register as register_broadcast
+
+    register_broadcast(sub, services_factory, lambda: _sending_broadcast(services_factory()))
     register_nlu(sub, lambda: _nlu_engine(settings_factory()))
     register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
     register_catalogue(sub, settings_factory)
@@ -58,6 +61,12 @@ def _build_services(settings: Settings):
     from bot.app import build_services
 
     return build_services(settings)
+
+
+def _sending_broadcast(services):
+    from bot.channels.outbound import build_sending_broadcast
+
+    return build_sending_broadcast(services)
 
 
 def _storage(settings: Settings):

@@ -57,7 +57,8 @@ class Database:
 
     def create_schema(self) -> None:
         """Create missing tables (idempotent)."""
-        import bot.storage.delivery_status  # noqa: F401  (registers the tables on Base)
+        import bot.storage.campaigns  # noqa: F401  (registers the tables on Base)
+        import bot.storage.delivery_status  # noqa: F401
         import bot.storage.models  # noqa: F401
 
         with self.engine.begin() as conn:

@@ -12,6 +12,7 @@ from bot.channels.telegram import (
     stop_application,
     telegram_routes,
 )
+from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
@@ -24,6 +25,7 @@ def build_web_app(services) -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
+    telegram_sender = whatsapp_sender = None
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
             settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
@@ -31,17 +33,22 @@ def build_web_app(services) -> Starlette:
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
         handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
+        whatsapp_sender = whatsapp.sender
     if settings.telegram_enabled:
         # httpx logs request URLs, and Telegram's carry the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # Registered referents' messages go to the referent console, everyone else's to the bot.
         telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
         handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
+        telegram_sender = sender_of(telegram)
         routes += telegram_routes(settings, telegram)
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
-    on_startup.append(handoff.start)
-    on_shutdown.insert(0, handoff.stop)
+    broadcasts = BroadcastWorkerTask(
+        attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
+    )
+    on_startup += [handoff.start, broadcasts.start]
+    on_shutdown[:0] = [broadcasts.stop, handoff.stop]
     if not routes:
         log.warning("no channel configured: only /health is served")
     on_shutdown.append(services.close)

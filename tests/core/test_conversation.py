@@ -190,3 +190,17 @@ async def test_shared_location_picks_the_nearest_commune(chat):
 async def test_location_far_from_every_commune_asks_for_it(chat):
     await chat.send(kind=MessageKind.LOCATION, location=Location(14.69, -17.44))  # Dakar
     assert "commune" in chat.text
+
+
+async def test_remind_me_books_one_reminder_and_subscribes(chat, services):
+    from bot.storage.campaigns import Reminder
+
+    await chat.say("c'est quand les portes ouvertes ?")
+    await chat.press("Rappel : 12 déc.")
+    assert "la veille" in chat.text and "STOP" in chat.text
+    await chat.say("c'est quand les portes ouvertes ?")
+    await chat.press("Rappel : 12 déc.")
+    assert count(services, Reminder) == 1
+    assert count(services, Subscription) == 1
+    await chat.say("stop")
+    assert count(services, Subscription) == 0

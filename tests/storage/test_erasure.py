@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.storage.base import utcnow
+from bot.storage.campaigns import CampaignRepository
 from bot.storage.base import Base
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
@@ -21,6 +23,10 @@ def _fill(db, external_id):
     handoffs.close(old.id, rating=5)
     handoffs.request(pid, "whatsapp", "Sindian", {"intent": "ask_price"}, "s2")
     UnansweredRepository(db).record(pid, "question", "nlu_fallback", 0.1, "fr")
+    campaigns = CampaignRepository(db)
+    campaign = campaigns.create("Portes ouvertes", territoire="bignona")
+    campaigns.materialise(campaign.id, [pid], utcnow())
+    campaigns.add_reminder(pid, "EVT-01", utcnow())
     return pid
 
 

@@ -32,20 +32,24 @@ def run(make_services: Callable[[], Any]) -> int:
 
 
 def run_polling_with_handoff(services: Any) -> None:
-    """Polling, with referents' messages routed to their console and the hand-off worker running."""
+    """Polling, with referents' messages routed to their console, the hand-off and broadcast workers running."""
+    from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
     from bot.handoff.outbox import TelegramOutbox
 
     handoff = services.handoff
     app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
     handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
+    broadcasts = BroadcastWorkerTask(attach_broadcast(services, telegram_sender=sender_of(app)))
     previous_post_init = app.post_init
 
     async def post_init(application: Any) -> None:
         if previous_post_init is not None:
             await previous_post_init(application)
         handoff.start()
+        broadcasts.start()
 
     async def post_stop(_application: Any) -> None:
+        await broadcasts.stop()
         await handoff.stop()
 
     app.post_init, app.post_stop = post_init, post_stop

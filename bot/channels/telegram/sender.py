@@ -70,6 +70,11 @@ class TelegramSender:
         self._max_retry_after = max_retry_after
         self._sleep = sleep
         self._blocked: set[str] = set()
+        self._retry_after_listeners: list[Callable[[float], None]] = []
+
+    def on_retry_after(self, listener: Callable[[float], None]) -> None:
+        """Called with the delay of every 429, so a broadcast can pause as a whole."""
+        self._retry_after_listeners.append(listener)
 
     def is_blocked(self, chat_id: int | str) -> bool:
         return str(chat_id) in self._blocked
@@ -132,6 +137,8 @@ class TelegramSender:
             except RetryAfter as exc:
                 rate_limited += 1
                 delay = _retry_after_seconds(exc)
+                for listener in self._retry_after_listeners:
+                    listener(delay)
                 if rate_limited > self._max_429 or delay > self._max_retry_after:
                     log.warning("telegram 429: giving up chat=%s after %d", chat_ref(key), rate_limited)
                     return SendOutcome.FAILED, None
