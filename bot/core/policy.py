@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.nlu.text import normalize
+
 INTENT_ACTIONS = {
     "greet": "action_greet",
     "goodbye": "action_goodbye",
@@ -38,7 +40,17 @@ YES_NO_QUESTIONS = {
 }
 
 
+# Opting out must work from any state and never depend on the classifier.
+STOP_WORDS = {"stop", "stopp", "arret", "arreter", "arrete", "desabonne", "desabonne moi", "desinscris moi"}
+
+
+def is_stop(text: str) -> bool:
+    return normalize(text) in STOP_WORDS
+
+
 def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) -> str:
+    if is_stop(parse.get("text") or ""):
+        return "action_unsubscribe_alerts"
     intent = parse.get("intent", {}).get("name") or "out_of_scope"
     confidence = float(parse.get("intent", {}).get("confidence") or 0.0)
     understood = confidence >= threshold and intent != "out_of_scope"

@@ -8,6 +8,7 @@ from typing import Any
 from bot.catalogue.model import Catalogue
 from bot.core.ports import MessageHandler
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
+from bot.broadcast.composer import BroadcastComposer
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
 from bot.handoff.notifications import NotificationDispatcher
@@ -53,6 +54,14 @@ class Handoff:
             await self.consumer.stop()
 
 
+def composer_for(catalogue: Catalogue | None) -> BroadcastComposer:
+    bassins: dict[str, list[str]] = {}
+    for place in catalogue.places if catalogue else ():
+        if place.bassin not in bassins.setdefault(place.territoire, []):
+            bassins[place.territoire].append(place.bassin)
+    return BroadcastComposer(bassins_by_territory=bassins)
+
+
 def build_handoff(
     settings: Settings,
     *,
@@ -85,7 +94,7 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service),
+        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
         worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )

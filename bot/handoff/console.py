@@ -5,6 +5,9 @@ of the referent's current conversation, signed with the referent's first name.
 """
 from __future__ import annotations
 
+from bot.broadcast.compose import Broadcast
+from bot.broadcast.composer import PAYLOAD as DIFFUSER
+from bot.broadcast.composer import BroadcastComposer
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.handoff import texts
 from bot.handoff.service import TAKE_PAYLOAD, HandoffService
@@ -21,8 +24,14 @@ def _number(text: str) -> int | None:
 
 
 class ReferentConsole:
-    def __init__(self, service: HandoffService) -> None:
+    def __init__(self, service: HandoffService, composer: BroadcastComposer | None = None) -> None:
         self._service = service
+        self._composer = composer
+
+    def enable_broadcasts(self, broadcast: Broadcast) -> None:
+        """Called once the process has channel senders: admins may then use /diffuser."""
+        if self._composer is not None:
+            self._composer.broadcast = broadcast
 
     async def handle(self, referent: ReferentRecord, message: IncomingMessage) -> list[Reply]:
         if message.kind is MessageKind.BUTTON:
@@ -34,6 +43,12 @@ class ReferentConsole:
         raw = raw.strip()
         if not raw:
             return [Reply(texts.HELP)]
+        if self._composer is not None:
+            # While an admin writes an announcement, their plain text is the announcement.
+            if raw.startswith(DIFFUSER) or (self._composer.composing(referent.id) and not raw.startswith("/")):
+                return await self._composer.handle(referent, raw)
+            if raw == "/annuler" and self._composer.composing(referent.id):
+                return self._composer.cancel(referent.id)
         if not raw.startswith("/"):
             return await self._service.relay_to_person(referent, raw)
         head, _, rest = raw[1:].partition(" ")

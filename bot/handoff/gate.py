@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from bot.core.policy import is_stop
 from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.handoff import texts
 from bot.handoff.service import RATE_PAYLOAD, HandoffService
@@ -60,7 +61,7 @@ class HandoffGate:
         if payload == CANCEL_PAYLOAD or (short and any(w in CANCEL_WORDS for w in words)):
             await self._service.cancel_by_person(ticket, person)
             return [Reply(texts.CANCELLED)]
-        if payload in STOP_PAYLOADS or (short and words[0] == "stop"):
+        if payload in STOP_PAYLOADS or (short and words[0] == "stop") or is_stop(message.text or ""):
             await self._service.cancel_by_person(ticket, person, stopped=True)
             return None
         if ticket.status != "assigned":

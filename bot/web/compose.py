@@ -44,9 +44,9 @@ def build_web_app(services) -> Starlette:
         routes += telegram_routes(settings, telegram)
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
-    broadcasts = BroadcastWorkerTask(
-        attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
-    )
+    broadcast = attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
+    handoff.console.enable_broadcasts(broadcast)
+    broadcasts = BroadcastWorkerTask(broadcast)
     on_startup += [handoff.start, broadcasts.start]
     on_shutdown[:0] = [broadcasts.stop, handoff.stop]
     if not routes:

@@ -204,3 +204,29 @@ async def test_remind_me_books_one_reminder_and_subscribes(chat, services):
     assert count(services, Subscription) == 1
     await chat.say("stop")
     assert count(services, Subscription) == 0
+
+
+@pytest.mark.parametrize("state", ["menu", "confirm_delete", "orientation", "offer_referent", "waiting", "assigned"])
+@pytest.mark.parametrize("stop", ["STOP", "désabonne-moi", "/unsubscribe_alerts"])
+async def test_opt_out_works_from_every_state(chat, services, state, stop):
+    await chat.say("je veux recevoir les infos des portes ouvertes")
+    assert count(services, Subscription) == 1
+    if state == "menu":
+        await chat.say("bonjour")
+    elif state == "confirm_delete":
+        await chat.say("supprime mes données")
+    elif state == "orientation":
+        await chat.say("je sais pas quoi faire comme metier")
+    elif state == "offer_referent":
+        await chat.say("qui a gagné le match hier soir")
+        await chat.say("tu aimes la pizza a l'ananas")
+    else:
+        await chat.say("je veux parler a un referent")
+        if state == "assigned":
+            ticket = services.handoffs.waiting()[0]
+            assert services.handoffs.assign(ticket.id, referent_id=1) is not None
+    if stop.startswith("/"):
+        await chat.send(text="", kind=MessageKind.BUTTON, payload=stop)
+    else:
+        await chat.say(stop)
+    assert count(services, Subscription) == 0

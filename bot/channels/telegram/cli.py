@@ -39,7 +39,9 @@ def run_polling_with_handoff(services: Any) -> None:
     handoff = services.handoff
     app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
     handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
-    broadcasts = BroadcastWorkerTask(attach_broadcast(services, telegram_sender=sender_of(app)))
+    broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
+    handoff.console.enable_broadcasts(broadcast)
+    broadcasts = BroadcastWorkerTask(broadcast)
     previous_post_init = app.post_init
 
     async def post_init(application: Any) -> None:
