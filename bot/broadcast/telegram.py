@@ -15,7 +15,7 @@ REASON_BLOCKED = "a bloqué le bot"
 
 
 class _TelegramSending(Protocol):
-    async def send(self, chat_id: int | str, reply: Reply) -> Any: ...
+    async def send(self, chat_id: int | str, reply: Reply, *, bulk: bool = False) -> Any: ...
 
 
 class TelegramRecipientSender:
@@ -23,7 +23,8 @@ class TelegramRecipientSender:
         self._sender = sender
 
     async def send(self, recipient: Recipient, message: Outgoing) -> SendResult:
-        outcome = await self._sender.send(recipient.external_id, Reply(message.text, tuple(message.buttons)))
+        # bulk: the delivery engine already holds this message's slot in the broadcast limiter.
+        outcome = await self._sender.send(recipient.external_id, Reply(message.text, tuple(message.buttons)), bulk=True)
         value = getattr(outcome, "value", outcome)
         if value == "sent":
             return SendResult.sent()

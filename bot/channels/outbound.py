@@ -27,6 +27,7 @@ def attach_broadcast(services: Any, *, telegram_sender: Any = None, whatsapp_sen
     senders = {}
     if telegram_sender is not None:
         telegram_sender.on_retry_after(limiter.pause)
+        telegram_sender.share_rate_with(limiter)
         senders["telegram"] = TelegramRecipientSender(telegram_sender)
     if whatsapp_sender is not None:
         senders["whatsapp"] = WhatsAppRecipientSender(whatsapp_sender, settings.whatsapp_broadcast_template)
@@ -46,11 +47,14 @@ class InitialisingTelegramSender:
     def on_retry_after(self, listener) -> None:
         self._sender.on_retry_after(listener)
 
-    async def send(self, chat_id: int | str, reply: Reply):
+    def share_rate_with(self, limiter) -> None:
+        self._sender.share_rate_with(limiter)
+
+    async def send(self, chat_id: int | str, reply: Reply, *, bulk: bool = False):
         if not self._ready:
             await self._application.initialize()
             self._ready = True
-        return await self._sender.send(chat_id, reply)
+        return await self._sender.send(chat_id, reply, bulk=bulk)
 
 
 def build_sending_broadcast(services: Any) -> Broadcast:

@@ -44,6 +44,10 @@ def _api_chat_id(chat_id: int | str) -> int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
+# The broadcast limiter's priority lane (bot.broadcast.ratelimit.INTERACTIVE).
+INTERACTIVE_LANE = "interactive"
+
+
 class TelegramSender:
     """One per bot; shared by conversation replies, broadcasts and referent relays."""
 
@@ -71,6 +75,12 @@ class TelegramSender:
         self._sleep = sleep
         self._blocked: set[str] = set()
         self._retry_after_listeners: list[Callable[[float], None]] = []
+        self._shared_limiter: Any = None
+
+    def share_rate_with(self, limiter: Any) -> None:
+        """Answers and relays take a priority ("interactive") slot in the broadcast limiter:
+        together with broadcasts they stay under its rate, and they go first."""
+        self._shared_limiter = limiter
 
     def on_retry_after(self, listener: Callable[[float], None]) -> None:
         """Called with the delay of every 429, so a broadcast can pause as a whole."""
@@ -87,11 +97,12 @@ class TelegramSender:
         """The person wrote again (so unblocked the bot): sending is allowed again."""
         self._blocked.discard(str(chat_id))
 
-    async def send(self, chat_id: int | str, reply: Reply) -> SendOutcome:
+    async def send(self, chat_id: int | str, reply: Reply, *, bulk: bool = False) -> SendOutcome:
+        """``bulk``: a broadcast, which already holds its slot in the broadcast limiter."""
         if self.is_blocked(chat_id):
             return SendOutcome.BLOCKED
         for kwargs in reply_to_send_kwargs(_api_chat_id(chat_id), reply, self._codec):
-            outcome = await self._send_one(kwargs)
+            outcome = await self._send_one(kwargs, bulk=bulk)
             if outcome is not SendOutcome.SENT:
                 return outcome
         return SendOutcome.SENT
@@ -123,11 +134,21 @@ class TelegramSender:
         outcome, _ = await self._call(self._bot.edit_message_text, kwargs)
         return outcome
 
-    async def _send_one(self, kwargs: dict[str, Any]) -> SendOutcome:
-        outcome, _ = await self._call(self._bot.send_message, kwargs)
+    async def _send_one(self, kwargs: dict[str, Any], *, bulk: bool = False) -> SendOutcome:
+        outcome, _ = await self._call(self._bot.send_message, kwargs, bulk=bulk)
         return outcome
 
-    async def _call(self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any]) -> tuple[SendOutcome, Any]:
+    async def _call(
+        self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any], *, bulk: bool = False
+    ) -> tuple[SendOutcome, Any]:
+        if self._shared_limiter is None or bulk:
+            return await self._call_limited(method, kwargs)
+        async with await self._shared_limiter.acquire(INTERACTIVE_LANE):
+            return await self._call_limited(method, kwargs)
+
+    async def _call_limited(
+        self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any]
+    ) -> tuple[SendOutcome, Any]:
         key = str(kwargs["chat_id"])
         rate_limited = network_failures = 0
         while True:

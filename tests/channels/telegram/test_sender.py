@@ -95,3 +95,31 @@ async def test_directory_failure_does_not_hide_the_block(fake_api, bot):
     sender = _sender(bot, BrokenPersons())
     assert await sender.send(CHAT, Reply("a")) is SendOutcome.BLOCKED
     assert sender.is_blocked(CHAT)
+
+
+async def test_replies_take_the_priority_lane_of_the_broadcast_limiter_and_broadcasts_do_not(fake_api, bot, persons):
+    from bot.broadcast.ratelimit import INTERACTIVE
+
+    class CountingLimiter:
+        def __init__(self):
+            self.lanes = []
+
+        async def acquire(self, lane):
+            self.lanes.append(lane)
+
+            class Slot:
+                async def __aenter__(self):
+                    return self
+
+                async def __aexit__(self, *exc):
+                    return None
+
+            return Slot()
+
+    limiter = CountingLimiter()
+    sender = _sender(bot, persons)
+    sender.share_rate_with(limiter)
+    assert await sender.send(CHAT, Reply("réponse")) is SendOutcome.SENT
+    assert await sender.send(OTHER, Reply("annonce"), bulk=True) is SendOutcome.SENT
+    assert limiter.lanes == [INTERACTIVE]
+    assert len(fake_api.calls_to("sendMessage", CHAT)) == 1 and len(fake_api.calls_to("sendMessage", OTHER)) == 1
