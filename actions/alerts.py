@@ -16,12 +16,13 @@ from bot.catalogue.loader import upcoming_events
 
 MAX_EVENTS = 4
 MAX_REMINDER_BUTTONS = 3
+MAX_BASSIN_BUTTONS = 4
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
 def reminder_title(day) -> str:
-    """Fits a WhatsApp list row (≤ 24 characters)."""
-    return f"Rappel : {day.day} {SHORT_MONTHS[day.month - 1]}"
+    """« Me le rappeler » with the day, since several events are listed; fits a WhatsApp list row (≤ 24)."""
+    return f"Me le rappeler : {day.day} {SHORT_MONTHS[day.month - 1]}"
 
 
 class ActionOpenDays(TerraProAction):
@@ -82,8 +83,10 @@ class ActionSubscribeAlerts(TerraProAction):
         if filiere:
             buttons.append(button(catalogue.filiere_label(filiere), intent_payload("subscribe_alerts", filiere=filiere)))
         bassin = tracker.get_slot(slots.BASSIN) or person.bassin
-        if bassin:
-            buttons.append(button(bassin, intent_payload("subscribe_alerts", bassin_choice=bassin)))
+        # Narrow to the person's bassin when known, else offer the territory's bassins.
+        bassins = [bassin] if bassin else sorted({p.bassin for p in catalogue.places if p.territoire == territoire})
+        for choice in bassins[:MAX_BASSIN_BUTTONS]:
+            buttons.append(button(choice, intent_payload("subscribe_alerts", bassin_choice=choice)))
         dispatcher.utter_message(text=self.text("subscribed", tracker, territoire=label), buttons=buttons)
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 

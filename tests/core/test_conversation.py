@@ -132,6 +132,10 @@ async def test_subscribe_and_stop(chat, services):
     await chat.say("je veux recevoir les infos des portes ouvertes")
     assert "STOP" in chat.text
     assert count(services, Subscription) == 1
+    await chat.press("Fogny")
+    assert "Fogny" in chat.text
+    assert services.subscriptions.recipients(territoire="bignona", bassin="Fogny")
+    assert not services.subscriptions.recipients(territoire="bignona", bassin="Littoral-Kafountine")
     await chat.say("STOP")
     assert "plus d'annonces" in chat.text
     assert count(services, Subscription) == 0
@@ -196,10 +200,10 @@ async def test_remind_me_books_one_reminder_and_subscribes(chat, services):
     from bot.storage.campaigns import Reminder
 
     await chat.say("c'est quand les portes ouvertes ?")
-    await chat.press("Rappel : 12 déc.")
+    await chat.press("Me le rappeler : 12 déc.")
     assert "la veille" in chat.text and "STOP" in chat.text
     await chat.say("c'est quand les portes ouvertes ?")
-    await chat.press("Rappel : 12 déc.")
+    await chat.press("Me le rappeler : 12 déc.")
     assert count(services, Reminder) == 1
     assert count(services, Subscription) == 1
     await chat.say("stop")
