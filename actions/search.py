@@ -1,6 +1,7 @@
 """Finding courses: search, more results, details ("c'est combien ?") and centre info."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -22,32 +23,59 @@ def query_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where to look: a commune (with its bassin and territory) or only a territory."""
+
+    place: Place | None = None
+    territoire: str | None = None
+    named: bool = False  # said in this very message ("et à Baïla ?", "et en Savoie ?")
+
+
 class LocationMixin:
     """Where the young person is: from this message, else remembered."""
 
-    def resolve_place(self: Any, tracker: Tracker) -> tuple[Place | None, list[dict[str, Any]]]:
+    def resolve_where(self: Any, tracker: Tracker) -> tuple[Where, list[dict[str, Any]]]:
         catalogue = self.services.catalogue
         name = self.entity(tracker, "lieu")
+        text = query_text(tracker)
+        analysis = self.services.search.analyse(text) if text else None
         place = None
         if name:
             place = catalogue.place_of(name) or _place_of_bassin(catalogue.places, name)
-        if place is None and not name:
-            place = self.services.search.locate(query_text(tracker))
-        if place is None:
-            remembered = tracker.get_slot(slots.LIEU)
-            return (catalogue.place_of(remembered) if remembered else None), []
-        person = self.person(tracker)
-        self.services.persons.update(person.id, territoire=place.territoire, bassin=place.bassin)
-        return place, [
-            SlotSet(slots.LIEU, place.commune),
-            SlotSet(slots.BASSIN, place.bassin),
-            SlotSet(slots.TERRITOIRE, place.territoire),
-        ]
+        if place is None and analysis is not None:
+            place = analysis.place or (_place_of_bassin(catalogue.places, analysis.bassin) if analysis.bassin else None)
+        if place is not None:
+            person = self.person(tracker)
+            self.services.persons.update(person.id, territoire=place.territoire, bassin=place.bassin)
+            return Where(place, place.territoire, named=True), [
+                SlotSet(slots.LIEU, place.commune),
+                SlotSet(slots.BASSIN, place.bassin),
+                SlotSet(slots.TERRITOIRE, place.territoire),
+            ]
+        if analysis is not None and analysis.territoire:
+            # A territory alone ("et en Savoie ?"): the remembered commune no longer applies.
+            self.services.persons.update(self.person(tracker).id, territoire=analysis.territoire, bassin=None)
+            return Where(None, analysis.territoire, named=True), [
+                SlotSet(slots.LIEU, None),
+                SlotSet(slots.BASSIN, None),
+                SlotSet(slots.TERRITOIRE, analysis.territoire),
+            ]
+        remembered = catalogue.place_of(tracker.get_slot(slots.LIEU) or "")
+        return Where(remembered, remembered.territoire if remembered else tracker.get_slot(slots.TERRITOIRE)), []
 
 
 def _place_of_bassin(places: tuple[Place, ...], name: str) -> Place | None:
     wanted = name.casefold()
     return next((p for p in places if p.bassin.casefold() == wanted), None)
+
+
+def in_territory_first(courses: list[Course], territoire: str | None) -> list[Course]:
+    """A young person in Bignona does not want Chambéry's courses, unless nothing else exists."""
+    if not territoire:
+        return courses
+    local = [c for c in courses if c.territoire == territoire]
+    return local or courses
 
 
 class CourseFormatting:
@@ -78,19 +106,19 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         if self.entity(tracker, "page") == "next":
             return self.more(dispatcher, tracker)
-        place, events = self.resolve_place(tracker)
+        where, events = self.resolve_where(tracker)
+        place = where.place
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
         text = query_text(tracker)
-        named_place = self.entity(tracker, "lieu") is not None
-        if not filiere and not centre and (named_place or not text):
+        if not filiere and not centre and (where.named or not text):
             # "et à Baïla ?" or a bare menu button: keep the trade already chosen.
             filiere = tracker.get_slot(slots.FILIERE)
             if not filiere:
                 return events + self.ask_filiere(dispatcher, tracker)
-        territoire = place.territoire if place else tracker.get_slot(slots.TERRITOIRE)
         results = self.services.search.search(
-            text, lieu=place.commune if place else None, territoire=territoire, filiere=filiere, limit=KEPT_RESULTS,
+            text, lieu=place.commune if place else None, territoire=where.territoire, filiere=filiere,
+            limit=KEPT_RESULTS,
         )
         if not results:
             record_unanswered(self, tracker)
@@ -99,14 +127,14 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
                 buttons=[self.referent_button(tracker)],
             )
             return events + [SlotSet(slots.PENDING, None)]
-        courses = [r.course for r in results]
+        courses = in_territory_first([r.course for r in results], where.territoire)
         shown = courses[:PAGE]
-        intro = self.text("results_intro", tracker, where=self.text("results_where", tracker, lieu=place.commune) if place else "")
+        intro = self.text("results_intro", tracker, where=self.where_words(tracker, where))
         body = self.course_lines(tracker, shown, 0)
         notes = []
         if place and shown[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
-        if place is None:
+        if place is None and where.territoire is None:
             notes.append(self.text("results_ask_place", tracker))
         notes.append(self.text("open_to_all", tracker))
         dispatcher.utter_message(
@@ -123,6 +151,13 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
             SlotSet(slots.PENDING, None),
             SlotSet(slots.MISSES, 0),
         ]
+
+    def where_words(self, tracker: Tracker, where: Where) -> str:
+        if where.place is not None:
+            return self.text("results_where", tracker, lieu=where.place.commune)
+        if where.territoire:
+            return self.text("results_where_territory", tracker, territoire=self.text(f"territoire_{where.territoire}", tracker))
+        return ""
 
     def more(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         ids = tracker.get_slot(slots.LAST_RESULTS) or []
@@ -159,15 +194,15 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        place, events = self.resolve_place(tracker)
+        where, events = self.resolve_where(tracker)
+        place = where.place
         course = None
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
         if filiere or centre:
             results = self.services.search.search(
                 query_text(tracker), lieu=place.commune if place else None,
-                territoire=place.territoire if place else tracker.get_slot(slots.TERRITOIRE),
-                filiere=filiere, limit=1,
+                territoire=where.territoire, filiere=filiere, limit=1,
             )
             course = results[0].course if results else None
         if course is None:
@@ -198,7 +233,8 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        place, events = self.resolve_place(tracker)
+        where, events = self.resolve_where(tracker)
+        place = where.place
         centre = self.entity(tracker, "centre")
         if not centre:
             shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")

@@ -234,3 +234,19 @@ async def test_opt_out_works_from_every_state(chat, services, state, stop):
     else:
         await chat.say(stop)
     assert count(services, Subscription) == 0
+
+
+async def test_naming_a_territory_moves_the_search_there_and_keeps_the_trade(chat):
+    await chat.say("jveu faire electricien a bignona")
+    assert all("Chambéry" not in line for line in course_lines(chat.text))
+    await chat.say("et en savoie ?")
+    assert "en Savoie" in chat.text
+    assert "AFPA Chambéry" in course_lines(chat.text)[0]
+    assert all("Bignona" not in line for line in course_lines(chat.text))
+
+
+async def test_a_trade_not_in_the_catalogue_is_said_plainly_and_recorded(chat, services):
+    await chat.say("formation solaire")
+    await chat.say("je veux apprendre la danse")
+    assert "pas trouvé" in chat.text
+    assert count(services, UnansweredQuestion) == 1
