@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.catalogue.model import Catalogue
+from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.handoff import texts
 from bot.handoff.bus import NotificationBus
@@ -293,8 +294,8 @@ def _who(person: Any) -> str:
 
 
 def describe(message: IncomingMessage) -> str:
-    """The young person's message as the referent reads it."""
-    text = (message.text or "").strip()
+    """The young person's message as the referent reads it (control characters dropped)."""
+    text = clean(message.text).text
     if message.kind is MessageKind.TEXT:
         return text[:MAX_RELAY] or "[message vide]"
     if message.kind is MessageKind.BUTTON:
