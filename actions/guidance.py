@@ -34,7 +34,7 @@ class ActionOrientationHelp(TerraProAction):
                 text=self.text("orientation_q_activity", tracker),
                 buttons=[button(a["label"], intent_payload("orientation_help", activite=k)) for k, a in activities.items()],
             )
-            return [SlotSet(slots.PENDING, "orientation"), SlotSet(slots.ORIENTATION_ACTIVITY, None)]
+            return [SlotSet(slots.PENDING, "orientation")]
         if duration is None:
             dispatcher.utter_message(
                 text=self.text("orientation_q_duration", tracker),
@@ -43,7 +43,7 @@ class ActionOrientationHelp(TerraProAction):
                     for d in ("short", "long", "any")
                 ],
             )
-            return [SlotSet(slots.PENDING, "orientation"), SlotSet(slots.ORIENTATION_ACTIVITY, activity)]
+            return [SlotSet(slots.PENDING, "orientation")]
         codes = self.rank_filieres(activities[activity]["filieres"], duration, tracker.get_slot(slots.TERRITOIRE))
         catalogue = self.services.catalogue
         labels = [catalogue.filiere_label(code) for code in codes]
@@ -52,7 +52,7 @@ class ActionOrientationHelp(TerraProAction):
             buttons=[button(catalogue.filiere_label(code), intent_payload("search_training", filiere=code)) for code in codes]
             + [self.referent_button(tracker)],
         )
-        return [SlotSet(slots.PENDING, None), SlotSet(slots.ORIENTATION_ACTIVITY, activity), SlotSet(slots.MISSES, 0)]
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
     def rank_filieres(self, candidates: list[str], duration: str, territoire: str | None) -> list[str]:
         """Keep filières taught in the catalogue (in the person's territory when known), matching the duration wish."""

@@ -144,7 +144,6 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         chosen_filiere = filiere or shown[0].filiere
         return events + [
             SlotSet(slots.FILIERE, chosen_filiere),
-            SlotSet(slots.LAST_QUERY, text[:200]),
             SlotSet(slots.LAST_RESULTS, [c.id for c in courses]),
             SlotSet(slots.RESULTS_SHOWN, len(shown)),
             SlotSet(slots.SHOWN_COURSE, shown[0].id),

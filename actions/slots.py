@@ -4,16 +4,13 @@ FILIERE = "filiere"
 LIEU = "lieu"
 TERRITOIRE = "territoire"
 BASSIN = "bassin"
-LAST_QUERY = "last_query"
 LAST_RESULTS = "last_results"  # course ids of the last search, best first
 RESULTS_SHOWN = "results_shown"  # how many of them were shown already
 SHOWN_COURSE = "shown_course"  # the course "c'est combien ?" is about
 PENDING = "pending"  # what the bot just asked: confirm_delete, offer_referent, orientation
-ORIENTATION_ACTIVITY = "orientation_activity"
 MISSES = "misses"  # misunderstandings in a row
 LANGUAGE = "language"
 
 ALL = (
-    FILIERE, LIEU, TERRITOIRE, BASSIN, LAST_QUERY, LAST_RESULTS, RESULTS_SHOWN,
-    SHOWN_COURSE, PENDING, ORIENTATION_ACTIVITY, MISSES, LANGUAGE,
+    FILIERE, LIEU, TERRITOIRE, BASSIN, LAST_RESULTS, RESULTS_SHOWN, SHOWN_COURSE, PENDING, MISSES, LANGUAGE,
 )

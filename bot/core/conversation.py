@@ -133,7 +133,8 @@ class ConversationService:
         )
         restarted = False
         for event in outcome.events:
-            if event.get("event") == "slot":
+            if event.get("event") == "slot" and event.get("name") in slot_names.ALL:
+                # Only declared slots are kept: the state never grows with anything else.
                 slots[event["name"]] = event.get("value")
             elif event.get("event") == "restart":
                 restarted = True
