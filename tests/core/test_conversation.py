@@ -250,3 +250,12 @@ async def test_a_trade_not_in_the_catalogue_is_said_plainly_and_recorded(chat, s
     await chat.say("je veux apprendre la danse")
     assert "pas trouvé" in chat.text
     assert count(services, UnansweredQuestion) == 1
+
+
+async def test_the_stored_state_holds_no_message_text(chat, services):
+    await chat.say("formation couture a coubalan, mon numero 771234567")
+    await chat.say("c'est combien ?")
+    person = services.persons.find("cli", chat.user)
+    stored = repr(services.states.load(person.id))
+    assert "771234567" not in stored and "numero" not in stored and "combien" not in stored
+    assert "couture" in stored  # the slot value, a filière code
