@@ -5,7 +5,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bot.catalogue.csvfile import ContentProblems, Problems, TooManyProblems, check_required, read_rows
+from bot.catalogue.csvfile import ContentProblems, Problems, Row, TooManyProblems, check_required, read_rows
 from bot.catalogue.model import TERRITORIES, Catalogue, Course, Event, Filiere, Place
 
 CATALOGUE_FILE = "catalogue.csv"
@@ -147,13 +147,7 @@ def read_courses(
             v = dict(row.values)
             if not check_required(row, COURSE_REQUIRED, name, problems):
                 continue
-            ok = True
-            if v["id"] in seen:
-                problems.add(name, row.line, f"identifiant « {v['id']} » en double (déjà ligne {seen[v['id']]})")
-                ok = False
-            if v["territoire"] not in TERRITORIES:
-                problems.add(name, row.line, _bad_territory(v["territoire"]))
-                ok = False
+            ok = _check_identity(row, v, seen, name, problems)
             if v["filiere"] not in codes:
                 problems.add(
                     name, row.line,
@@ -200,13 +194,7 @@ def read_events(path: Path, places: tuple[Place, ...]) -> tuple[list[Event], lis
             v = row.values
             if not check_required(row, EVENT_REQUIRED, name, problems):
                 continue
-            ok = True
-            if v["id"] in seen:
-                problems.add(name, row.line, f"identifiant « {v['id']} » en double (déjà ligne {seen[v['id']]})")
-                ok = False
-            if v["territoire"] not in TERRITORIES:
-                problems.add(name, row.line, _bad_territory(v["territoire"]))
-                ok = False
+            ok = _check_identity(row, v, seen, name, problems)
             when = _parse_date(v["date"])
             if when is None:
                 problems.add(name, row.line, f"date invalide « {v['date']} » (format AAAA-MM-JJ, ex. 2027-01-16)")
@@ -231,6 +219,18 @@ def read_events(path: Path, places: tuple[Place, ...]) -> tuple[list[Event], lis
         pass
     problems.raise_if_any()
     return result, problems.warnings
+
+
+def _check_identity(row: Row, v: dict[str, str], seen: dict[str, int], name: str, problems: Problems) -> bool:
+    """Rows of every content file: a unique id and a known territory."""
+    ok = True
+    if v["id"] in seen:
+        problems.add(name, row.line, f"identifiant « {v['id']} » en double (déjà ligne {seen[v['id']]})")
+        ok = False
+    if v["territoire"] not in TERRITORIES:
+        problems.add(name, row.line, _bad_territory(v["territoire"]))
+        ok = False
+    return ok
 
 
 def _parse_date(text: str) -> date | None:
