@@ -16,6 +16,7 @@ from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
 from bot.storage.campaigns import CampaignRepository
+from bot.storage import schema
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.repositories import (
@@ -95,7 +96,9 @@ class Storage:
 def build_storage(settings: Settings) -> Storage:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.from_url(settings.effective_database_url)
-    db.create_schema()
+    # SQLite is one process's own file: it upgrades itself, so `terrapro chat` just works.
+    # PostgreSQL is shared by every process: an operator runs `terrapro db upgrade` once.
+    schema.ensure_current(db, auto_upgrade=db.dialect == "sqlite")
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
     if settings.redis_url:

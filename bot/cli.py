@@ -38,11 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     from bot.handoff.cli import register as register_handoff
 
     from bot.broadcast.cli import register as register_broadcast
+    from bot.storage.cli import register as register_db
 
     register_broadcast(sub, services_factory, lambda: _sending_broadcast(services_factory()))
     register_nlu(sub, lambda: _nlu_engine(settings_factory()))
     register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
     register_catalogue(sub, settings_factory)
+    register_db(sub, lambda: _database(settings_factory()))
     _register_channels(sub, services_factory)
 
     args = parser.parse_args(argv)
@@ -73,6 +75,12 @@ def _storage(settings: Settings):
     from bot.app import build_storage
 
     return build_storage(settings)
+
+
+def _database(settings: Settings):
+    from bot.storage.database import Database
+
+    return Database.from_url(settings.effective_database_url)
 
 
 def _nlu_engine(settings: Settings):

@@ -14,7 +14,7 @@ from bot.broadcast.service import BroadcastService
 from bot.broadcast.worker import BroadcastWorker
 from bot.catalogue.loader import load_events
 from bot.storage.base import utcnow
-from bot.storage.campaigns import CampaignRepository, create_tables
+from bot.storage.campaigns import CampaignRepository
 
 
 @dataclass
@@ -44,7 +44,6 @@ def build_broadcast(
     when None, ``services.broadcast_limiter`` or a new one at telegram_broadcast_rate.
     """
     settings = services.settings
-    create_tables(services.db)
     repo = CampaignRepository(services.db)
     if senders is None:
         senders = getattr(services, "broadcast_senders", None) or {}
