@@ -134,7 +134,7 @@ def _services(database_url: str, rate: float):
     db = _db(database_url)
     return SimpleNamespace(
         settings=Settings(telegram_broadcast_rate=rate, database_url=database_url),
-        db=db, subscriptions=SubscriptionRepository(db), catalogue=None, actions=SimpleNamespace(events=[]),
+        db=db, subscriptions=SubscriptionRepository(db), catalogue=None, events=[],
     )
 
 

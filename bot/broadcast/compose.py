@@ -50,8 +50,7 @@ def build_broadcast(
     limiter = limiter or getattr(services, "broadcast_limiter", None) or SlidingWindowLimiter(
         settings.telegram_broadcast_rate
     )
-    actions = getattr(services, "actions", None)
-    events = list(getattr(actions, "events", None) or load_events(settings.content_dir))
+    events = list(getattr(services, "events", None) or load_events(settings.content_dir))
     catalogue = getattr(services, "catalogue", None)
     bassins = {p.bassin for p in catalogue.places} if catalogue else set()
     filieres = {f.code for f in catalogue.filieres} if catalogue else set()

@@ -122,7 +122,7 @@ def make_broadcast(db, subscriptions, clock):
             db=db,
             subscriptions=subscriptions,
             catalogue=None,
-            actions=SimpleNamespace(events=events),
+            events=events,
         )
         return build_broadcast(
             services, senders, limiter=limiter or SlidingWindowLimiter(rate), clock=clock,
