@@ -8,7 +8,9 @@ content, it never loads the NLU model). Parts, bottom up:
 - content: ``catalogue``, fuzzy ``search``, ``texts``, ``events``;
 - ``nlu``: the intent/entity engine (trained or loaded from its cache);
 - ``actions`` / ``runner``: the rasa-sdk actions and their executor;
-- ``conversation``: the core (one message in, replies out);
+- ``core``: the conversation service (one message in, replies out); ``conversation``: the
+  same, counted and timed, which is what the channels get;
+- ``metrics``, ``health``: what `GET /metrics` and `GET /health` serve;
 - ``handoff``: the referents' queue, console and worker;
 - ``admin_broadcast()`` / ``sending_broadcast()``: campaigns, without or with the channels.
 
@@ -51,8 +53,12 @@ if TYPE_CHECKING:  # the parts above storage and content are imported when first
     from bot.broadcast.compose import Broadcast
     from bot.core.action_runner import ActionRunner
     from bot.core.conversation import ConversationService
+    from bot.core.ports import MessageHandler
     from bot.handoff.compose import Handoff
     from bot.nlu.engine import NluEngine
+    from bot.observability.health import HealthCheck
+    from bot.observability.metrics import Metrics
+    from bot.storage.operations import OperationsRepository
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +167,14 @@ class App:
         return self.runner.executor
 
     @cached_property
-    def conversation(self) -> ConversationService:
+    def conversation(self) -> MessageHandler:
+        """The core as every channel gets it: counted and timed for `/metrics`."""
+        from bot.observability.metrics import MeasuredHandler
+
+        return MeasuredHandler(self.core, self.metrics)
+
+    @cached_property
+    def core(self) -> ConversationService:
         from bot.core.conversation import ConversationService
 
         return ConversationService(
@@ -191,6 +204,33 @@ class App:
         from bot.channels.outbound import build_sending_broadcast
 
         return build_sending_broadcast(self)
+
+    # -- operations ---------------------------------------------------------------------
+
+    @cached_property
+    def operations(self) -> OperationsRepository:
+        from bot.storage.operations import OperationsRepository
+
+        return OperationsRepository(self.db)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from bot.observability.metrics import Metrics
+
+        metrics = Metrics()
+        metrics.watch_database(self.operations)
+        return metrics
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        from bot.observability.health import HealthCheck
+
+        redis_ping = None
+        if self.settings.redis_url:
+            from bot.storage.redis_client import connect_async
+
+            redis_ping = connect_async(self.settings.redis_url).ping
+        return HealthCheck(self.operations, redis_ping)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

@@ -52,4 +52,6 @@ def build_web_app(services) -> Starlette:
     if not routes:
         log.warning("no channel configured: only /health is served")
     on_shutdown.append(services.close)
-    return create_app(routes, on_startup=on_startup, on_shutdown=on_shutdown)
+    return create_app(
+        routes, on_startup=on_startup, on_shutdown=on_shutdown, health=services.health, metrics=services.metrics
+    )
