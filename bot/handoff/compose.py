@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.broadcast.composer import BroadcastComposer
 from bot.catalogue.model import Catalogue
 from bot.core.ports import MessageHandler
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
-from bot.broadcast.composer import BroadcastComposer
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
 from bot.handoff.notifications import NotificationDispatcher

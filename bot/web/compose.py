@@ -5,6 +5,7 @@ import logging
 
 from starlette.applications import Starlette
 
+from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
 from bot.channels.telegram import (
     build_application,
     sender_of,
@@ -12,7 +13,6 @@ from bot.channels.telegram import (
     stop_application,
     telegram_routes,
 )
-from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository

@@ -7,7 +7,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core.messages import IncomingMessage, Reply
-from bot.observability.metrics import Metrics, MeasuredHandler
+from bot.observability.metrics import MeasuredHandler, Metrics
 from bot.storage.campaigns import Campaign, CampaignRecipient
 from bot.storage.delivery_status import SendErrorCount
 from bot.storage.models import HandoffTicket, Person

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 
-
 def run(make_services: Callable[[], Any]) -> int:
     from bot.channels.telegram.config import TelegramConfigError, validate_token
 

@@ -63,7 +63,7 @@ class KeyedSerialRunner:
     async def aclose(self, timeout: float = 10.0) -> None:
         try:
             await asyncio.wait_for(self.join(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             for task in list(self._workers.values()):
                 task.cancel()
             await asyncio.gather(*list(self._workers.values()), return_exceptions=True)

@@ -9,9 +9,9 @@ import hashlib
 import hmac
 import json
 import logging
-from functools import partial
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
