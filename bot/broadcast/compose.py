@@ -36,7 +36,7 @@ def build_broadcast(
     concurrency: int | None = None,
     worker_interval: float = 30.0,
 ) -> Broadcast:
-    """``services``: bot.app.Services (uses .settings, .db, .subscriptions, .catalogue).
+    """``services``: the composition root's App (uses .settings, .db, .subscriptions, .catalogue, .events).
 
     ``senders`` maps a channel name ("telegram", "whatsapp") to its RecipientSender;
     when None, ``services.broadcast_senders`` is used if the root attached it.
