@@ -73,7 +73,7 @@ def build_sending_broadcast(services: Any) -> Broadcast:
         from bot.storage.delivery_status import DeliveryStatusRepository
 
         whatsapp_sender = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
+            settings, services.conversation, services.persons, DeliveryStatusRepository(services.db)
         ).sender
     return attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
 
