@@ -142,7 +142,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate,
+        threshold=settings.nlu_threshold, gate=handoff.gate, flood_limit=settings.flood_limit_per_minute,
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,

@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.storage.queue import DurableQueue, QueueItem
+from bot.settings import Settings
+from bot.storage.database import Database
+from bot.storage.queue import DurableQueue, InboxItem, QueueItem
 
 log = logging.getLogger(__name__)
 
@@ -128,3 +130,11 @@ class InboxPump:
         finally:
             # The person's next message may now be claimable.
             self.wake()
+
+
+def build_inbox_pump(settings: Settings, db: Database) -> InboxPump:
+    return InboxPump(
+        DurableQueue(db, InboxItem),
+        concurrency=settings.inbox_concurrency,
+        lease=timedelta(seconds=settings.inbox_lease_seconds),
+    )

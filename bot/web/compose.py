@@ -13,12 +13,11 @@ from bot.channels.telegram import (
     stop_application,
     telegram_routes,
 )
-from bot.channels.inbox import InboxPump
+from bot.channels.inbox import build_inbox_pump
 from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
-from bot.storage.queue import DurableQueue, InboxItem
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
@@ -30,7 +29,7 @@ def build_web_app(services) -> Starlette:
     routes, on_startup, on_shutdown = [], [], []
     telegram_sender = whatsapp_sender = None
     # Every channel writes what it receives to the durable inbox before acknowledging it.
-    inbox = InboxPump(DurableQueue(services.db, InboxItem))
+    inbox = build_inbox_pump(settings, services.db)
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
             settings, services.conversation, services.persons, DeliveryStatusRepository(services.db), inbox=inbox,
@@ -46,7 +45,7 @@ def build_web_app(services) -> Starlette:
         telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
         handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
         telegram_sender = sender_of(telegram)
-        routes += telegram_routes(settings, TelegramInbox(telegram, inbox))
+        routes += telegram_routes(settings, TelegramInbox(telegram, inbox, max_backlog=settings.inbox_max_backlog))
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
     broadcast = attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)

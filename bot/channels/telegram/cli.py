@@ -43,10 +43,9 @@ def run_polling_with_handoff(services: Any) -> None:
 
 
 async def _serve_polling(services: Any) -> None:
-    from bot.channels.inbox import InboxPump
+    from bot.channels.inbox import build_inbox_pump
     from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
     from bot.handoff.outbox import TelegramOutbox
-    from bot.storage.queue import DurableQueue, InboxItem
 
     handoff = services.handoff
     app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
@@ -54,8 +53,8 @@ async def _serve_polling(services: Any) -> None:
     broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
-    pump = InboxPump(DurableQueue(services.db, InboxItem))
-    poller = TelegramInbox(app, pump)
+    pump = build_inbox_pump(services.settings, services.db)
+    poller = TelegramInbox(app, pump, max_backlog=services.settings.inbox_max_backlog)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -80,6 +80,7 @@ def build_whatsapp(
         inbox=inbox,
         button_ids=ids,
         clock=clock,
+        max_backlog=settings.inbox_max_backlog,
     )
     inbox.register(CHANNEL, webhook.process_item)
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]

@@ -68,7 +68,7 @@ class WhatsAppWebhook:
         self._ids = button_ids
         self._clock = clock
         self._max_body = max_body
-        self._max_backlog = max_backlog
+        self.max_backlog = max_backlog
 
     async def endpoint(self, request: Request) -> Response:
         if request.method == "GET":
@@ -106,7 +106,7 @@ class WhatsAppWebhook:
             log.info("whatsapp webhook: %d malformed item(s) skipped", batch.skipped)
             if not (batch.messages or batch.statuses):
                 raise BadInput("no valid item in the webhook body")
-        if batch.messages and await asyncio.to_thread(self._inbox.backlog) >= self._max_backlog:
+        if batch.messages and await asyncio.to_thread(self._inbox.backlog) >= self.max_backlog:
             # Nothing was written: Meta redelivers the whole POST later.
             raise ServiceUnavailable("inbox backlog full")
         if batch.messages or batch.statuses:

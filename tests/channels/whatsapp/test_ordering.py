@@ -25,10 +25,10 @@ async def test_a_failing_turn_is_retried_then_the_queue_goes_on(client, channel,
 
 
 async def test_backlog_full_is_503_and_meta_can_redeliver(client, channel, handler):
-    channel.webhook._max_backlog = 0
+    channel.webhook.max_backlog = 0
     payload = text_payload(WA_ID, "wamid.busy", "salut")
     assert (await post_signed(client, payload)).status_code == 503
-    channel.webhook._max_backlog = 100
+    channel.webhook.max_backlog = 100
     assert (await post_signed(client, payload)).status_code == 200
     await channel.join()
     assert [m.text for m in handler.received] == ["salut"]
