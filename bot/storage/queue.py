@@ -157,35 +157,27 @@ class DurableQueue:
             and_(t.c.status == QUEUED, t.c.available_at <= now),
             and_(t.c.status == LEASED, t.c.lease_until < now),
         )
-        candidates = select(t.c.id, t.c.status, t.c.lease_until).where(ready, first_of_key).order_by(t.c.id).limit(limit)
+        candidates = select(t.c.id, t.c.status).where(ready, first_of_key).order_by(t.c.id).limit(limit)
         claimed: list[QueueItem] = []
+        # One transaction: on SQLite it holds the write lock once; on PostgreSQL each
+        # conditional UPDATE waits for a competing claimer and then sees the row taken.
         with self._db.session() as session:
-            rows = session.execute(candidates).all()
-        for row in rows:
-            item = self._lease_one(row.id, row.status, row.lease_until, worker, now + lease, now)
-            if item is not None:
-                claimed.append(item)
+            for row in session.execute(candidates).all():
+                still_ready = (t.c.status == QUEUED) if row.status == QUEUED else and_(
+                    t.c.status == LEASED, t.c.lease_until < now
+                )
+                leased = session.execute(
+                    update(t)
+                    .where(t.c.id == row.id, still_ready)
+                    .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64],
+                            attempts=t.c.attempts + 1)
+                    .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts,
+                               t.c.created_at)
+                ).first()
+                if leased is not None:  # else another worker took it first
+                    claimed.append(QueueItem(leased.id, leased.channel, leased.dedupe_id, leased.key,
+                                             dict(leased.payload or {}), leased.attempts, leased.created_at))
         return claimed
-
-    def _lease_one(self, row_id: int, status: str, lease_until: datetime | None, worker: str,
-                   until: datetime, now: datetime) -> QueueItem | None:
-        t = self._table
-        still_ready = (
-            and_(t.c.status == QUEUED) if status == QUEUED
-            else and_(t.c.status == LEASED, t.c.lease_until < now)
-        )
-        statement = (
-            update(t)
-            .where(t.c.id == row_id, still_ready)
-            .values(status=LEASED, lease_until=until, leased_by=worker[:64], attempts=t.c.attempts + 1)
-            .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts, t.c.created_at)
-        )
-        with self._db.session() as session:
-            row = session.execute(statement).first()
-        if row is None:
-            return None  # another worker took it first
-        return QueueItem(row.id, row.channel, row.dedupe_id, row.key, dict(row.payload or {}), row.attempts,
-                         row.created_at)
 
     def finish(self, item_id: int) -> None:
         """Done: the payload goes at once, the ids stay for deduplication until purged."""
