@@ -8,8 +8,7 @@ content, it never loads the NLU model). Parts, bottom up:
 - content: ``catalogue``, fuzzy ``search``, ``texts``, ``events``;
 - ``nlu``: the intent/entity engine (trained or loaded from its cache);
 - ``actions`` / ``runner``: the rasa-sdk actions and their executor;
-- ``core``: the conversation service (one message in, replies out); ``conversation``: the
-  same, counted and timed, which is what the channels get;
+- ``conversation``: the core (one message in, replies out), counted and timed;
 - ``metrics``, ``health``: what `GET /metrics` and `GET /health` serve;
 - ``handoff``: the referents' queue, console and worker;
 - ``admin_broadcast()`` / ``sending_broadcast()``: campaigns, without or with the channels.
@@ -53,7 +52,6 @@ if TYPE_CHECKING:  # the parts above storage and content are imported when first
     from bot.broadcast.compose import Broadcast
     from bot.core.action_runner import ActionRunner
     from bot.core.conversation import ConversationService
-    from bot.core.ports import MessageHandler
     from bot.handoff.compose import Handoff
     from bot.nlu.engine import NluEngine
     from bot.observability.health import HealthCheck
@@ -167,17 +165,12 @@ class App:
         return self.runner.executor
 
     @cached_property
-    def conversation(self) -> MessageHandler:
-        """The core as every channel gets it: counted and timed for `/metrics`."""
-        from bot.observability.metrics import MeasuredHandler
+    def conversation(self) -> ConversationService:
+        """The core (counted and timed for `/metrics`)."""
+        from bot.observability.metrics import MeasuredConversation
 
-        return MeasuredHandler(self.core, self.metrics)
-
-    @cached_property
-    def core(self) -> ConversationService:
-        from bot.core.conversation import ConversationService
-
-        return ConversationService(
+        return MeasuredConversation(
+            self.metrics,
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,

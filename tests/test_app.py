@@ -31,7 +31,7 @@ def test_parts_are_built_on_first_use_and_kept(tmp_path):
     assert app.__dict__.keys() == {"settings", "_today"}
     broadcast = app.admin_broadcast()
     assert broadcast.service is not None
-    assert "nlu" not in app.__dict__ and "core" not in app.__dict__ and "runner" not in app.__dict__
+    assert "nlu" not in app.__dict__ and "conversation" not in app.__dict__ and "runner" not in app.__dict__
     assert app.storage is app.storage and app.persons is app.storage.persons
     app.close()
 

@@ -8,14 +8,15 @@ error codes. Label values are channels, statuses and codes, never a person.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.core.conversation import ConversationService
 from bot.core.messages import IncomingMessage, Reply
-from bot.core.ports import MessageHandler
 from bot.storage.operations import OperationsRepository
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -43,24 +44,30 @@ class Metrics:
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
+    async def measure_turn(
+        self, message: IncomingMessage, handle: Callable[[IncomingMessage], Awaitable[list[Reply]]]
+    ) -> list[Reply]:
+        channel = message.channel
+        self.messages_in.labels(channel).inc()
+        start = time.perf_counter()
+        try:
+            replies = await handle(message)
+        finally:
+            self.turn_seconds.labels(channel).observe(time.perf_counter() - start)
+        self.messages_out.labels(channel).inc(len(replies))
+        return replies
 
-class MeasuredHandler:
-    """The core as the channels see it, counted and timed."""
 
-    def __init__(self, core: MessageHandler, metrics: Metrics) -> None:
-        self._core = core
+class MeasuredConversation(ConversationService):
+    """The core, counted and timed. A subclass, so every caller still has the whole
+    ConversationService; whichever channel path calls ``handle`` is measured."""
+
+    def __init__(self, metrics: Metrics, **parts: Any) -> None:
+        super().__init__(**parts)
         self._metrics = metrics
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        channel = message.channel
-        self._metrics.messages_in.labels(channel).inc()
-        start = time.perf_counter()
-        try:
-            replies = await self._core.handle(message)
-        finally:
-            self._metrics.turn_seconds.labels(channel).observe(time.perf_counter() - start)
-        self._metrics.messages_out.labels(channel).inc(len(replies))
-        return replies
+        return await self._metrics.measure_turn(message, super().handle)
 
 
 class DatabaseCollector(Collector):

@@ -7,7 +7,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.core.messages import IncomingMessage, Reply
-from bot.observability.metrics import MeasuredHandler, Metrics
+from bot.observability.metrics import Metrics
 from bot.storage.campaigns import Campaign, CampaignRecipient
 from bot.storage.delivery_status import SendErrorCount
 from bot.storage.models import HandoffTicket, Person
@@ -56,10 +56,10 @@ def seed(db) -> None:
 
 async def test_turns_are_counted_per_channel_and_timed():
     metrics = Metrics()
-    handler = MeasuredHandler(TwoReplies(), metrics)
-    await handler.handle(IncomingMessage(channel="whatsapp", user_id="221771234567", text=TEXT))
-    await handler.handle(IncomingMessage(channel="telegram", user_id="42", text=TEXT))
-    await handler.handle(IncomingMessage(channel="telegram", user_id="42", text=TEXT))
+    core = TwoReplies()
+    await metrics.measure_turn(IncomingMessage(channel="whatsapp", user_id="221771234567", text=TEXT), core.handle)
+    await metrics.measure_turn(IncomingMessage(channel="telegram", user_id="42", text=TEXT), core.handle)
+    await metrics.measure_turn(IncomingMessage(channel="telegram", user_id="42", text=TEXT), core.handle)
     exposition = metrics.exposition()
     found = samples(exposition)
     assert found[("terrapro_messages_in_total", (("channel", "telegram"),))] == 2
