@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
+from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -46,6 +47,7 @@ class Services:
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
+    shared: SharedKeyStore
     actions: Any  # actions.services.ActionServices
     runner: ActionRunner
     conversation: ConversationService
@@ -90,6 +92,7 @@ class Storage:
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
+    shared: SharedKeyStore
 
 
 def build_storage(settings: Settings) -> Storage:
@@ -98,15 +101,18 @@ def build_storage(settings: Settings) -> Storage:
     db.create_schema()
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
+    shared: SharedKeyStore = SqlSharedKeyStore(db)
     if settings.redis_url:
         from bot.storage.redis_client import connect, connect_async
 
-        states = RedisConversationStateStore(connect(settings.redis_url), states)
+        redis = connect(settings.redis_url)
+        states = RedisConversationStateStore(redis, states)
         locks = RedisUserLocks(connect_async(settings.redis_url))
+        shared = RedisSharedKeyStore(redis)
     return Storage(
         db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
-        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db),
+        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
     )
 
 
@@ -149,5 +155,5 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
         search=action_services.search, texts=action_services.texts, nlu=nlu,
         persons=storage.persons, states=storage.states, subscriptions=storage.subscriptions,
         handoffs=storage.handoffs, unanswered=storage.unanswered, dedupe=storage.dedupe,
-        actions=action_services, runner=runner, conversation=conversation, handoff=handoff,
+        shared=storage.shared, actions=action_services, runner=runner, conversation=conversation, handoff=handoff,
     )

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     whatsapp_app_secret: str = ""
     whatsapp_broadcast_template: str = ""
+    # Messages per second for the number (replies first, then broadcasts); Cloud API allows ~80.
+    whatsapp_send_rate: float = 50.0
     # Lets `terrapro serve` start without a WhatsApp app secret (never in production).
     dev_mode: bool = False
 

@@ -21,7 +21,7 @@ def register(
     make_broadcast: Callable[[], Any] | None = None,
 ) -> None:
     """``make_broadcast`` returns a bot.broadcast.compose.Broadcast; by default it is built
-    from ``make_services()`` (senders from ``services.broadcast_senders``)."""
+    from ``make_services()`` (sending through the channels' outbound ports)."""
 
     def broadcast():
         if make_broadcast is not None:

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.catalogue.model import Catalogue
+from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
 from bot.broadcast.composer import BroadcastComposer
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
 from bot.handoff.notifications import NotificationDispatcher
-from bot.handoff.outbox import ChannelOutbox
 from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
@@ -32,7 +32,7 @@ class Handoff:
     gate: HandoffGate
     console: ReferentConsole
     worker: HandoffWorker
-    outbox: ChannelOutbox
+    ports: ChannelPorts
     dispatcher: NotificationDispatcher
     bus: NotificationBus
     consumer: RedisConsumer | None
@@ -72,11 +72,13 @@ def build_handoff(
     clock: Clock = utcnow,
     redis_client: Any = None,
     worker_interval: float = 15.0,
+    ports: ChannelPorts | None = None,
 ) -> Handoff:
+    """``ports``: the process's outbound ports, filled once the channels are built."""
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
-    outbox = ChannelOutbox()
-    dispatcher = NotificationDispatcher(outbox, notices)
+    ports = ports if ports is not None else ChannelPorts()
+    dispatcher = NotificationDispatcher(ports, notices)
     consumer: RedisConsumer | None = None
     bus: NotificationBus
     if settings.redis_url or redis_client is not None:
@@ -85,7 +87,7 @@ def build_handoff(
 
             redis_client = connect_async(settings.redis_url)
         bus = RedisBus(redis_client)
-        consumer = RedisConsumer(bus, dispatcher, lambda: outbox.channels)
+        consumer = RedisConsumer(bus, dispatcher, lambda: ports.channels)
     else:
         bus = InProcessBus(dispatcher)
     service = HandoffService(
@@ -95,6 +97,6 @@ def build_handoff(
     )
     return Handoff(
         service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
-        worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
+        worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )

@@ -60,6 +60,7 @@ class Database:
         import bot.storage.campaigns  # noqa: F401  (registers the tables on Base)
         import bot.storage.delivery_status  # noqa: F401
         import bot.storage.models  # noqa: F401
+        import bot.storage.shared_keys  # noqa: F401
 
         with self.engine.begin() as conn:
             if self.schema is not None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, sender_of
+from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, port_of
 from bot.channels.telegram.config import TelegramConfigError, validate_token
 
 
@@ -33,13 +33,15 @@ def run(make_services: Callable[[], Any]) -> int:
 
 def run_polling_with_handoff(services: Any) -> None:
     """Polling, with referents' messages routed to their console, the hand-off and broadcast workers running."""
-    from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
-    from bot.handoff.outbox import TelegramOutbox
+    from bot.broadcast.compose import build_broadcast
+    from bot.channels.outbound import BroadcastWorkerTask
 
     handoff = services.handoff
-    app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
-    handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
-    broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
+    app = build_application(
+        services.settings, handoff.handler(services.conversation), services.persons, services.shared
+    )
+    handoff.ports.register("telegram", port_of(app))
+    broadcast = build_broadcast(services, handoff.ports)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
     previous_post_init = app.post_init

@@ -6,14 +6,13 @@ from bot.channels.whatsapp.channel import (
     build_whatsapp,
     whatsapp_routes,
 )
-from bot.channels.whatsapp.sender import SendOutcome, WhatsAppSender
+from bot.channels.whatsapp.port import WhatsAppPort
 
 __all__ = [
     "WEBHOOK_PATH",
-    "SendOutcome",
     "WhatsAppChannel",
     "WhatsAppConfigError",
-    "WhatsAppSender",
+    "WhatsAppPort",
     "build_whatsapp",
     "whatsapp_routes",
 ]

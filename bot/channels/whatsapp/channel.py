@@ -9,14 +9,16 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
-from bot.channels.whatsapp.button_ids import ButtonIds
+from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
 from bot.channels.whatsapp.ordering import KeyedSerialRunner
-from bot.channels.whatsapp.sender import DeliveryStats, WhatsAppSender
+from bot.channels.whatsapp.port import DeliveryStats, WhatsAppPort
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
 from bot.settings import Settings
 from bot.storage.base import utcnow
+from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ class WhatsAppConfigError(ValueError):
 @dataclass
 class WhatsAppChannel:
     routes: list[Route]
-    sender: WhatsAppSender
+    port: WhatsAppPort
     webhook: WhatsAppWebhook
     runner: KeyedSerialRunner
     graph: GraphClient
@@ -51,13 +53,14 @@ def build_whatsapp(
     persons: PersonDirectory,
     dedupe: DeliveryDedupe,
     status_repo: DeliveryStats,
+    shared: SharedKeyStore,
     *,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
 ) -> WhatsAppChannel:
     _check(settings)
-    ids = ButtonIds()
+    ids = ButtonIds(button_keys(shared))
     graph = GraphClient(
         http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
         base_url=settings.whatsapp_api_base_url,
@@ -65,14 +68,19 @@ def build_whatsapp(
         token=settings.whatsapp_token,
         backoff=backoff,
     )
-    sender = WhatsAppSender(graph, persons, status_repo, button_ids=ids, clock=clock)
+    port = WhatsAppPort(
+        graph, persons, status_repo, button_ids=ids, clock=clock,
+        # The number's own limiter: WhatsApp is never paced by Telegram's.
+        limiter=SlidingWindowLimiter(settings.whatsapp_send_rate),
+        template_name=settings.whatsapp_broadcast_template,
+    )
     runner = KeyedSerialRunner()
     webhook = WhatsAppWebhook(
         verify_token=settings.whatsapp_verify_token,
         app_secret=settings.whatsapp_app_secret,
         phone_number_id=settings.whatsapp_phone_number_id,
         handler=handler,
-        sender=sender,
+        port=port,
         persons=persons,
         dedupe=dedupe,
         stats=status_repo,
@@ -81,7 +89,7 @@ def build_whatsapp(
         clock=clock,
     )
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]
-    return WhatsAppChannel(routes=routes, sender=sender, webhook=webhook, runner=runner, graph=graph)
+    return WhatsAppChannel(routes=routes, port=port, webhook=webhook, runner=runner, graph=graph)
 
 
 def whatsapp_routes(
@@ -90,9 +98,10 @@ def whatsapp_routes(
     persons: PersonDirectory,
     dedupe: DeliveryDedupe,
     status_repo: DeliveryStats,
+    shared: SharedKeyStore,
 ) -> list[Route]:
-    """Routes only; prefer ``build_whatsapp`` to also get the sender and the shutdown hook."""
-    return build_whatsapp(settings, handler, persons, dedupe, status_repo).routes
+    """Routes only; prefer ``build_whatsapp`` to also get the port and the shutdown hook."""
+    return build_whatsapp(settings, handler, persons, dedupe, status_repo, shared).routes
 
 
 def _check(settings: Settings) -> None:

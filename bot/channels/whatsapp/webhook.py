@@ -5,6 +5,7 @@ person before answering; the core and the Graph API are called afterwards.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -19,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
 from bot.channels.whatsapp.ordering import KeyedSerialRunner
-from bot.channels.whatsapp.sender import UNREACHABLE_CODES, DeliveryStats, WhatsAppSender
+from bot.channels.whatsapp.port import UNREACHABLE_CODES, DeliveryStats, WhatsAppPort
 from bot.core.errors import BadInput, user_message_for
 from bot.core.messages import Reply
 from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
@@ -42,7 +43,7 @@ class WhatsAppWebhook:
         app_secret: str,
         phone_number_id: str,
         handler: MessageHandler,
-        sender: WhatsAppSender,
+        port: WhatsAppPort,
         persons: PersonDirectory,
         dedupe: DeliveryDedupe,
         stats: DeliveryStats,
@@ -55,7 +56,7 @@ class WhatsAppWebhook:
         self._secret = app_secret.encode()
         self._phone_number_id = phone_number_id
         self._handler = handler
-        self._sender = sender
+        self._port = port
         self._persons = persons
         self._dedupe = dedupe
         self._stats = stats
@@ -95,12 +96,13 @@ class WhatsAppWebhook:
             body = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
             raise BadInput("body is not JSON") from None
-        batch = parse_webhook(body, self._ids, self._phone_number_id)
+        # Off the event loop: a long button id is looked up in the shared store.
+        batch = await asyncio.to_thread(parse_webhook, body, self._ids, self._phone_number_id)
         # Before dedupe: a 503 makes Meta redeliver, which must then still count as new.
         self._runner.ensure_room(len(batch.messages) + len(batch.statuses))
         for inbound in batch.messages:
             message_id = inbound.message.message_id or ""
-            if self._dedupe.first_time(CHANNEL, message_id):
+            if await asyncio.to_thread(self._dedupe.first_time, CHANNEL, message_id):
                 self._runner.submit(inbound.message.user_id, partial(self._process, inbound))
         for status in batch.statuses:
             self._runner.submit(_STATUS_QUEUE, partial(self._record_status, status))
@@ -127,14 +129,14 @@ class WhatsAppWebhook:
         message = inbound.message
         now = self._clock()
         sent_at = inbound.sent_at if inbound.sent_at and inbound.sent_at <= now else now
-        self._persons.touch_inbound(CHANNEL, message.user_id, sent_at)
+        await asyncio.to_thread(self._persons.touch_inbound, CHANNEL, message.user_id, sent_at)
         try:
             replies = await self._handler.handle(message)
         except Exception as exc:
             log.error("whatsapp handler failed: %s", type(exc).__name__)
             replies = [Reply(user_message_for(exc))]
         for reply in replies:
-            await self._sender.send(message.user_id, reply)
+            await self._port.send(CHANNEL, message.user_id, reply)
 
     async def _record_status(self, update: StatusUpdate) -> None:
         self._stats.record_status(CHANNEL, update.message_id, update.status, update.at, update.error_code)

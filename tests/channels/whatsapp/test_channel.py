@@ -7,6 +7,7 @@ import pytest
 
 from bot.channels.whatsapp import WhatsAppConfigError, build_whatsapp, whatsapp_routes
 from bot.storage.database import Database
+from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.persons import PersonRepository
@@ -14,21 +15,21 @@ from bot.web import create_app
 from tests.channels.whatsapp.conftest import WA_ID, load, post_signed
 
 
-def test_refuses_to_build_without_app_secret(settings, handler, persons, dedupe, status_repo):
+def test_refuses_to_build_without_app_secret(settings, handler, persons, dedupe, status_repo, shared):
     no_secret = settings.model_copy(update={"whatsapp_app_secret": ""})
     with pytest.raises(WhatsAppConfigError, match="TERRAPRO_WHATSAPP_APP_SECRET"):
-        whatsapp_routes(no_secret, handler, persons, dedupe, status_repo)
+        whatsapp_routes(no_secret, handler, persons, dedupe, status_repo, shared)
 
 
-def test_refuses_to_build_without_token(settings, handler, persons, dedupe, status_repo):
+def test_refuses_to_build_without_token(settings, handler, persons, dedupe, status_repo, shared):
     no_token = settings.model_copy(update={"whatsapp_token": "", "dev_mode": True})
     with pytest.raises(WhatsAppConfigError, match="TERRAPRO_WHATSAPP_TOKEN"):
-        whatsapp_routes(no_token, handler, persons, dedupe, status_repo)
+        whatsapp_routes(no_token, handler, persons, dedupe, status_repo, shared)
 
 
-async def test_dev_mode_accepts_unsigned_posts(settings, handler, persons, dedupe, status_repo, clock):
+async def test_dev_mode_accepts_unsigned_posts(settings, handler, persons, dedupe, status_repo, shared, clock):
     dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": True})
-    channel = build_whatsapp(dev, handler, persons, dedupe, status_repo, clock=clock)
+    channel = build_whatsapp(dev, handler, persons, dedupe, status_repo, shared, clock=clock)
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/webhooks/whatsapp", content=json.dumps(load("text.json")))
@@ -42,7 +43,8 @@ async def test_with_the_real_person_and_dedupe_repositories(settings, handler, c
     db.create_schema()  # delivery_status is imported above, so its tables exist too
     persons = PersonRepository(db)
     channel = build_whatsapp(
-        settings, handler, persons, ProcessedMessageRepository(db), DeliveryStatusRepository(db), clock=clock
+        settings, handler, persons, ProcessedMessageRepository(db), DeliveryStatusRepository(db),
+        SqlSharedKeyStore(db), clock=clock,
     )
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
