@@ -143,7 +143,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     runner = ActionRunner(build_actions(action_services))
     handoff = build_handoff(
         settings, db=storage.db, handoffs=storage.handoffs, persons=storage.persons,
-        catalogue=action_services.catalogue,
+        catalogue=action_services.catalogue, shared=storage.shared,
     )
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,

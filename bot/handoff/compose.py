@@ -9,7 +9,7 @@ from bot.catalogue.model import Catalogue
 from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
-from bot.broadcast.composer import BroadcastComposer
+from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
 from bot.handoff.notifications import NotificationDispatcher
@@ -24,6 +24,7 @@ from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.referents import NoticeRepository, ReferentRepository
+from bot.storage.shared_keys import SharedKeyStore, SqlSharedKeyStore
 
 
 @dataclass
@@ -54,12 +55,12 @@ class Handoff:
             await self.consumer.stop()
 
 
-def composer_for(catalogue: Catalogue | None) -> BroadcastComposer:
+def composer_for(catalogue: Catalogue | None, shared: SharedKeyStore) -> BroadcastComposer:
     bassins: dict[str, list[str]] = {}
     for place in catalogue.places if catalogue else ():
         if place.bassin not in bassins.setdefault(place.territoire, []):
             bassins[place.territoire].append(place.bassin)
-    return BroadcastComposer(bassins_by_territory=bassins)
+    return BroadcastComposer(bassins_by_territory=bassins, drafts=draft_store(shared))
 
 
 def build_handoff(
@@ -73,8 +74,10 @@ def build_handoff(
     redis_client: Any = None,
     worker_interval: float = 15.0,
     ports: ChannelPorts | None = None,
+    shared: SharedKeyStore | None = None,
 ) -> Handoff:
-    """``ports``: the process's outbound ports, filled once the channels are built."""
+    """``ports``: the process's outbound ports, filled once the channels are built.
+    ``shared``: where /diffuser drafts live (default: the database)."""
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
     ports = ports if ports is not None else ChannelPorts()
@@ -96,7 +99,7 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
+        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue, shared or SqlSharedKeyStore(db))),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )
