@@ -19,6 +19,7 @@ from bot.storage.campaigns import CampaignRepository
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turns import TurnRunner
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -116,6 +117,11 @@ def build_storage(settings: Settings) -> Storage:
     )
 
 
+def build_turn_runner(settings: Settings, db: Database) -> TurnRunner | None:
+    """Message turns off the event loop, one unit of work each (none: on the loop, as before)."""
+    return TurnRunner(db, settings.turn_workers) if settings.turn_workers > 0 else None
+
+
 def build_action_services(settings: Settings, storage: Storage | None = None, *, today=date.today):
     """What the actions need — no NLU, so the rasa-sdk action server starts fast."""
     from actions.services import ActionServices
@@ -148,7 +154,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate,
+        threshold=settings.nlu_threshold, gate=handoff.gate, turns=build_turn_runner(settings, storage.db),
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,

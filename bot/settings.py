@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Optional: hot conversation state, notifications and cross-worker locks.
     redis_url: str = ""
+    # Threads running message turns off the event loop, one transaction each (0: on the loop).
+    turn_workers: int = 4
     content_dir: Path = PROJECT_ROOT / "content"
     nlu_data_dir: Path = PROJECT_ROOT / "nlu_data"
     # Where the trained NLU model is cached; empty means <data_dir>/nlu-cache.

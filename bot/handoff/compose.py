@@ -8,7 +8,7 @@ from typing import Any
 from bot.catalogue.model import Catalogue
 from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
-from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
+from bot.handoff.bus import CallerLoopBus, InProcessBus, NotificationBus, RedisBus, RedisConsumer
 from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
@@ -94,7 +94,7 @@ def build_handoff(
     else:
         bus = InProcessBus(dispatcher)
     service = HandoffService(
-        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
+        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=CallerLoopBus(bus),
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
