@@ -9,7 +9,7 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
-from bot.channels.inbox import InboxPump
+from bot.core.pump import QueuePump
 from bot.channels.ratelimit import SlidingWindowLimiter
 from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
@@ -36,7 +36,7 @@ class WhatsAppChannel:
     port: WhatsAppPort
     webhook: WhatsAppWebhook | None  # None when built to send only (CLI broadcasts)
     graph: GraphClient
-    inbox: InboxPump | None = None
+    inbox: QueuePump | None = None
 
     async def join(self) -> None:
         """Wait until every received message was handled (tests)."""
@@ -55,7 +55,7 @@ def build_whatsapp(
     status_repo: DeliveryStats,
     shared: SharedKeyStore,
     *,
-    inbox: InboxPump | None = None,
+    inbox: QueuePump | None = None,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,

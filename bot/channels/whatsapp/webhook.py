@@ -20,7 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from bot.channels.inbox import InboxPump
+from bot.core.pump import QueuePump
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
 from bot.channels.whatsapp.port import UNREACHABLE_CODES, DeliveryStats, WhatsAppPort
@@ -51,7 +51,7 @@ class WhatsAppWebhook:
         port: WhatsAppPort,
         persons: PersonDirectory,
         stats: DeliveryStats,
-        inbox: InboxPump,
+        inbox: QueuePump,
         button_ids: ButtonIds,
         clock: Callable[[], datetime],
         max_body: int = MAX_BODY_BYTES,

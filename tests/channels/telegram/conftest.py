@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.channels.inbox import InboxPump
+from bot.core.pump import QueuePump
 from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.settings import Settings
@@ -104,7 +104,7 @@ def application(
 
 
 @pytest.fixture
-def telegram_inbox(application: Application, inbox: InboxPump) -> TelegramInbox:
+def telegram_inbox(application: Application, inbox: QueuePump) -> TelegramInbox:
     return TelegramInbox(application, inbox)
 
 
