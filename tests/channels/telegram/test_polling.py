@@ -171,10 +171,10 @@ async def test_blocking_update_marks_unreachable(fake_api, polling_bot, persons)
 
 async def test_updates_are_written_before_the_offset_moves_on(fake_api, application, handler, inbox_queue):
     """A poller whose pump is dead (crash) still confirms nothing it has not stored."""
-    from bot.channels.inbox import InboxPump
     from bot.channels.telegram import TelegramInbox, application_running
+    from bot.core.pump import QueuePump
 
-    stopped = InboxPump(inbox_queue)  # never started: nothing is handled
+    stopped = QueuePump(inbox_queue)  # never started: nothing is handled
     async with application_running(application, poller=TelegramInbox(application, stopped), poll_timeout=0.2):
         for text in ("un", "deux"):
             fake_api.send_message_update(ALICE, text)
@@ -184,10 +184,10 @@ async def test_updates_are_written_before_the_offset_moves_on(fake_api, applicat
             await asyncio.sleep(0.01)
     assert handler.received == [] and inbox_queue.backlog() == 2
     # The next process handles both, in order.
-    pump = InboxPump(inbox_queue, idle_poll=0.02)
+    pump = QueuePump(inbox_queue, idle_poll=0.02)
     TelegramInbox(application, pump)
     async with application_running(application):
-        await pump.start()
+        pump.start()
         await pump.drain()
         await pump.stop()
     assert [m.text for m in handler.received] == ["un", "deux"]
