@@ -15,8 +15,10 @@ from typing import Callable
 
 from bot.broadcast.reminders import Reminders
 from bot.catalogue.model import Catalogue, Event
+from actions.profile_words import ProfileReader
 from bot.catalogue.search import CatalogueSearch
 from bot.core.texts import Texts
+from bot.handoff.permanences import Permanences
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -39,6 +41,8 @@ class ActionServices:
     unanswered: UnansweredRepository
     reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
+    profile: ProfileReader  # reads « j'ai 15 ans », « je suis en fauteuil » (content/profile.yml)
+    permanences: Permanences  # when referents answer, per bassin (content/permanences.csv)
 
 
 @cache

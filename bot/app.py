@@ -112,17 +112,21 @@ def build_storage(settings: Settings) -> Storage:
 
 def build_action_services(settings: Settings, storage: Storage | None = None, *, today=date.today):
     """What the actions need — no NLU, so the rasa-sdk action server starts fast."""
+    from actions.profile_words import ProfileReader
     from actions.services import ActionServices
+    from bot.handoff.permanences import Permanences
 
     storage = storage or build_storage(settings)
     catalogue, search = build_catalogue_search(settings)
     events = load_events(settings.content_dir)
+    texts = Texts.load(settings.content_dir)
     return ActionServices(
-        texts=Texts.load(settings.content_dir), catalogue=catalogue, search=search,
+        texts=texts, catalogue=catalogue, search=search,
         events=events, persons=storage.persons,
         subscriptions=storage.subscriptions, handoffs=storage.handoffs, states=storage.states,
         unanswered=storage.unanswered, today=today,
         reminders=Reminders(CampaignRepository(storage.db), None, events),
+        profile=ProfileReader(texts.profile_words), permanences=Permanences.load(settings.content_dir),
     )
 
 
