@@ -31,7 +31,7 @@ class GuidanceMixin(TerritoryMixin):
         course = self.services.catalogue.by_id.get(course_id)
         if course is None:  # the catalogue changed: say nothing rather than something false
             return ""
-        return self.text("guidance_centre", tracker, centre=course.centre, commune=course.commune)
+        return self.text("guidance_centre", tracker, centre_at=self.centre_at(tracker, course.centre, course.commune))
 
     def guidance(
         self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, topic: str,

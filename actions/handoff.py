@@ -36,6 +36,8 @@ class ActionTalkToHuman(TerraProAction):
             "last_intent": self.previous_intent(tracker),
             "filiere": tracker.get_slot(slots.FILIERE),
             "lieu": tracker.get_slot(slots.LIEU),
+            # Routes the ticket to the referents of the person's territory when the bassin is unknown.
+            "territoire": tracker.get_slot(slots.TERRITOIRE) or self.person(tracker).territoire,
         }
 
     def previous_intent(self, tracker: Tracker) -> str | None:

@@ -16,6 +16,7 @@ from bot.catalogue.model import Course, Place
 from bot.core.french import de
 
 PAGE = 3
+MAX_REPLY = 500  # characters: one phone screen
 KEPT_RESULTS = 12
 
 
@@ -88,8 +89,8 @@ class CourseFormatting:
         lines = []
         for n, course in enumerate(courses, start=start + 1):
             lines.append(self.text(
-                "course_line", tracker, n=n, formation=course.formation, centre=course.centre,
-                commune=course.commune, duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
+                "course_line", tracker, n=n, formation=course.formation,
+                centre_at=self.centre_at(tracker, course.centre, course.commune), duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
                 contact=self.plain(course.contact),
                 unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
             ))
@@ -128,7 +129,8 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
             text, lieu=place.commune if place else None, territoire=where.territoire, filiere=filiere,
             limit=KEPT_RESULTS,
         )
-        what = text or self.services.catalogue.filiere_label(filiere or "")
+        trade = filiere or (results[0].course.filiere if results else None)
+        what = self.services.catalogue.filiere_label(trade) if trade else text
         if not results:
             record_unanswered(self, tracker)
             dispatcher.utter_message(
@@ -152,20 +154,23 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         if not fitting:
             return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_profile")
         courses = fitting
-        shown = courses[:PAGE]
         intro = self.text("results_intro", tracker, where=self.where_words(tracker, replace(where, territoire=territoire)))
-        body = self.course_lines(tracker, shown, 0)
         notes = []
-        if place and shown[0].commune != place.commune:
+        if place and courses[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
         if place is None and where.territoire is None:
             notes.append(self.text("results_ask_place", tracker))
         if profile.get("fauteuil"):
             notes.append(self.text("results_accessibility", tracker))
         notes.append(self.text("open_to_all", tracker))
+        shown = courses[:PAGE]
+        # One phone screen: fewer results rather than a text nobody scrolls ("Voir plus" shows the rest).
+        while len(shown) > 1 and len("\n".join([intro, self.course_lines(tracker, shown, 0), *notes])) > MAX_REPLY:
+            shown = shown[:-1]
+        body = self.course_lines(tracker, shown, 0)
         dispatcher.utter_message(
             text="\n".join([intro, body, *notes]),
-            buttons=self.results_buttons(tracker, has_more=len(courses) > PAGE),
+            buttons=self.results_buttons(tracker, has_more=len(courses) > len(shown)),
         )
         chosen_filiere = filiere or shown[0].filiere
         return events + [
@@ -188,7 +193,7 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         """Honest: nothing for that in the person's territory; the territory's general service instead."""
         record_unanswered(self, tracker)
         lines = [
-            self.text(key, tracker, query=what, territoire=self.territory_label(territoire)),
+            self.text(key, tracker, query=what, territoire=self.in_territory_words(territoire)),
             self.general_service(tracker, territoire),
         ]
         dispatcher.utter_message(text="\n".join(lines), buttons=[self.referent_button(tracker)])
@@ -198,7 +203,10 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         if where.place is not None:
             return self.text("results_where", tracker, lieu=where.place.commune, de_lieu=de(where.place.commune))
         if where.territoire:
-            return self.text("results_where_territory", tracker, territoire=self.territory_label(where.territoire))
+            return self.text(
+                "results_where_territory", tracker, territoire=self.in_territory_words(where.territoire),
+                name=self.text(f"territoire_{where.territoire}", tracker),
+            )
         return ""
 
     def more(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:

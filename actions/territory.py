@@ -41,6 +41,10 @@ class TerritoryMixin:
     def territory_label(self: Any, territoire: str) -> str:
         return self.territory_info(territoire)["label"]
 
+    def in_territory_words(self: Any, territoire: str) -> str:
+        """« à Bignona (Sénégal) », « en Savoie (France) »."""
+        return self.territory_info(territoire)["in_label"]
+
     def known_territory(self: Any, tracker: Tracker) -> tuple[str | None, list[dict[str, Any]]]:
         """The remembered territory, else one inferred (phone number, Wolof) and remembered now."""
         remembered = tracker.get_slot(slots.TERRITOIRE)
