@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
@@ -35,6 +35,15 @@ class ActionInformProfile(LocationMixin, GuidanceMixin, TerraProAction):
         events: list[dict[str, Any]] = [SlotSet(slots.PROFILE, profile)]
         territoire, learnt = self.territory(tracker)
         events += learnt
+        filiere = self.entity(tracker, "filiere")
+        if filiere and text:
+            # « j'ai quitté l'école en CM2 et je veux faire de la soudure »: the search, shaped by the profile.
+            if facts.level or facts.left_school:
+                dispatcher.utter_message(text=_in(self.services.texts.guidance["profile"]["level"], self.language(tracker)))
+            return events + [
+                SlotSet(slots.RESUME, {"intent": "search_training", "entities": {"filiere": filiere}}),
+                FollowupAction("action_search_training"),
+            ]
         school = facts.level is not None or facts.left_school or facts.no_brevet
         young = facts.age is not None and facts.age < MIN_ADULT_AGE
         if territoire is None and (school or young):
