@@ -55,9 +55,9 @@ async def test_typed_answer_works_like_the_button(unknown):
 
 
 async def test_answer_naming_a_commune_sets_the_territory_and_the_nearest_centre(unknown):
-    await unknown.say("ou apprendre la mecanique auto ?")
-    if unknown.asked_territory:  # mécanique auto is taught only in Bignona: no need to ask
-        await unknown.say("je suis à Diouloulou")
+    await unknown.say("ou apprendre la menuiserie ?")  # taught in both countries
+    assert unknown.asked_territory
+    await unknown.say("je suis à Diouloulou")
     assert "Diouloulou" in course_lines(unknown.text)[0]
     assert no_savoie(unknown.text)
 
@@ -123,6 +123,12 @@ async def test_named_centre_gives_the_territory(unknown):
     await unknown.say("les formations du cfp d abene")
     assert not unknown.asked_territory
     assert all("Abéné" in line for line in course_lines(unknown.text))
+
+
+async def test_a_trade_taught_in_one_country_only_needs_no_question(unknown):
+    await unknown.say("formation mecanique auto")
+    assert not unknown.asked_territory and no_savoie(unknown.text)
+    assert course_lines(unknown.text)
 
 
 async def test_sms_spelling_with_a_commune(unknown):
