@@ -1,21 +1,17 @@
-"""What the actions need, passed in by a composition root.
+"""What the actions need, passed in by the composition root (``bot.app``).
 
-Embedded mode: ``bot.app`` builds one ``ActionServices`` and registers action
-instances with it. Action-server mode (``python -m rasa_sdk --actions actions``):
-rasa-sdk instantiates the classes without arguments, so they build the services
-once from the environment through ``server_services`` — the action server's own
-composition root.
+Embedded mode and action-server mode (`terrapro actions-server`) alike: the root
+builds one ``ActionServices`` and registers action instances built with it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Callable
 
+from actions.profile_words import ProfileReader
 from bot.broadcast.reminders import Reminders
 from bot.catalogue.model import Catalogue, Event
-from actions.profile_words import ProfileReader
 from bot.catalogue.search import CatalogueSearch
 from bot.core.texts import Texts
 from bot.handoff.permanences import Permanences
@@ -43,11 +39,3 @@ class ActionServices:
     today: Callable[[], date]
     profile: ProfileReader  # reads « j'ai 15 ans », « je suis en fauteuil » (content/profile.yml)
     permanences: Permanences  # when referents answer, per bassin (content/permanences.csv)
-
-
-@cache
-def server_services() -> ActionServices:
-    from bot.app import build_action_services
-    from bot.settings import Settings
-
-    return build_action_services(Settings())
