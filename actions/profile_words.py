@@ -13,7 +13,8 @@ from typing import Any
 from bot.nlu.text import normalize
 
 LEVELS = ("aucun", "cm2", "5e", "3e")  # lowest first; the order of content/profile.yml
-_AGE = re.compile(r"\b(\d{1,2})\s*(?:ans|an|at)\b")
+# "j'ai 15 ans", "jai 15ans", "mon fils a 14 ans", "dama am 15 at" — not "une formation de 2 ans".
+_AGE = re.compile(r"\b(?:ai|am|a|que)\s+(\d{1,2})\s*(?:ans|an|at)\b")
 _DROPPED = {"l", "d", "j", "s", "m", "t", "n"}  # elided articles that SMS spelling keeps apart
 _ADULT_ONLY = ("16-25 ans", "demandeurs d'emploi", "16 ans")
 MIN_ADULT_AGE = 16
@@ -40,10 +41,6 @@ class ProfileFacts:
     wheelchair: bool = False
     no_papers: bool = False
     for_whom: str | None = None  # "ton fils"
-
-    @property
-    def any(self) -> bool:
-        return any((self.age is not None, self.level, self.no_brevet, self.left_school, self.wheelchair, self.no_papers, self.for_whom))
 
     @classmethod
     def of(cls, profile: dict[str, Any] | None) -> "ProfileFacts":
