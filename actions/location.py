@@ -27,8 +27,10 @@ class ActionInformLocation(LocationMixin, TerritoryMixin, TerraProAction):
         events: list[dict[str, Any]] = []
         place = None
         if chosen in TERRITORIES:
-            self.services.persons.update(self.person(tracker).id, territoire=chosen, bassin=None)
-            events = [SlotSet(slots.TERRITOIRE, chosen), SlotSet(slots.LIEU, None), SlotSet(slots.BASSIN, None)]
+            events = [SlotSet(slots.TERRITOIRE, chosen)]
+            if chosen != before:  # a commune of the other country no longer applies
+                self.services.persons.update(self.person(tracker).id, territoire=chosen, bassin=None)
+                events += [SlotSet(slots.LIEU, None), SlotSet(slots.BASSIN, None)]
         else:
             where, events = self.resolve_where(tracker)
             chosen, place = where.territoire, where.place
