@@ -12,7 +12,9 @@ from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
 from bot.broadcast.errors import BroadcastRefused
 from bot.broadcast.texts import REMINDER_KEY, french_date, reminder_payload
+from actions.event_match import events_at, events_named, events_of_centre
 from bot.catalogue.loader import upcoming_events
+from bot.catalogue.model import Event
 
 MAX_EVENTS = 4
 MAX_REMINDER_BUTTONS = 3
@@ -30,7 +32,11 @@ class ActionOpenDays(TerraProAction):
         return "action_open_days"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        territoire = tracker.get_slot(slots.TERRITOIRE)
+        asked = self.asked_events(tracker)
+        if asked is not None:
+            return self.answer_events(dispatcher, tracker, *asked)
+        # Only the person's own territory (known from the conversation or their profile).
+        territoire = tracker.get_slot(slots.TERRITOIRE) or self.person(tracker).territoire
         bassin = tracker.get_slot(slots.BASSIN)
         events = upcoming_events(self.services.events, self.services.today(), territoire=territoire)
         # The person's bassin first, then the rest of the territory, each by date.
@@ -47,6 +53,44 @@ class ActionOpenDays(TerraProAction):
             button(reminder_title(event.date), reminder_payload(event.id)) for event in events[:MAX_REMINDER_BUTTONS]
         ]
         dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, subscribe, self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+    def asked_events(self, tracker: Tracker) -> tuple[str, list[Event]] | None:
+        """A named centre, event or place, or "leur porte ouverte" after a result: (what, its events)."""
+        services = self.services
+        every = services.events
+        text = (tracker.latest_message or {}).get("text") or ""
+        text = "" if text.startswith("/") else text
+        centre = self.entity(tracker, "centre")
+        if centre:
+            return centre, events_of_centre(every, centre)
+        named = events_named(every, text, services.catalogue.places, services.phrases.generic_event_words) if text else []
+        if named:
+            return named[0].titre, named
+        lieu = self.entity(tracker, "lieu")
+        place = services.catalogue.place_of(lieu) if lieu else None
+        if place is not None and events_at(every, place):
+            return place.commune, events_at(every, place)
+        shown = services.catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+        if shown is not None and text and services.phrases.refers_back(text):
+            return shown.centre, events_of_centre(every, shown.centre)
+        return None
+
+    def answer_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, what: str, events: list[Event]
+    ) -> list[dict[str, Any]]:
+        coming = upcoming_events(events, self.services.today())
+        subscribe = button(self.text("open_days_subscribe_button", tracker), intent_payload("subscribe_alerts"))
+        if not coming:
+            dispatcher.utter_message(text=self.text("open_day_none_for", tracker, centre=what), buttons=[subscribe])
+            return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        lines = [
+            self.text("open_day_of", tracker, titre=e.titre, date=french_date(e.date), heure=e.heure, lieu=e.lieu,
+                      unconfirmed="" if e.confirmed else self.text("course_unconfirmed", tracker))
+            for e in coming[:MAX_EVENTS]
+        ]
+        reminders = [button(reminder_title(e.date), reminder_payload(e.id)) for e in coming[:MAX_REMINDER_BUTTONS]]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, self.referent_button(tracker)])
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
+from actions.followups import CourseFacts, last_courses, pick_result
 from actions.payloads import intent_payload
 from bot.catalogue.model import Course, Place
 
@@ -187,7 +188,7 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
+class ActionTrainingDetails(LocationMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_training_details"
 
@@ -195,10 +196,14 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
         catalogue = self.services.catalogue
         where, events = self.resolve_where(tracker)
         place = where.place
-        course = None
+        course = catalogue.by_id.get(self.entity(tracker, "course") or "")  # "Tout sur cette formation"
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
-        if filiere or centre:
+        if course is None and where.named and place is not None and not (filiere or centre):
+            # "c'est combien celui de Baïla ?": the result there, else the nearest for the same trade.
+            course = pick_result(last_courses(self, tracker), commune=place.commune)
+            filiere = filiere or tracker.get_slot(slots.FILIERE)
+        if course is None and (filiere or centre):
             results = self.services.search.search(
                 query_text(tracker), lieu=place.commune if place else None,
                 territoire=where.territoire, filiere=filiere, limit=1,
@@ -211,22 +216,13 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
                 button(self.text("menu_find", tracker), intent_payload("search_training")),
             ])
             return events
-        dispatcher.utter_message(
-            text=self.text(
-                "details", tracker, formation=course.formation, centre=course.centre, commune=course.commune,
-                duree=course.duree, cout=course.cout, acces=course.acces, certification=course.certification,
-                contact=course.contact,
-                unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
-            ),
-            buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
-                self.referent_button(tracker),
-            ],
-        )
-        return events + [SlotSet(slots.SHOWN_COURSE, course.id), SlotSet(slots.FILIERE, course.filiere), SlotSet(slots.MISSES, 0)]
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, course, aspect)
+        return events + self.show_details(dispatcher, tracker, course)
 
 
-class ActionCentreInfo(LocationMixin, TerraProAction):
+class ActionCentreInfo(LocationMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_centre_info"
 
@@ -235,9 +231,10 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
         where, events = self.resolve_where(tracker)
         place = where.place
         centre = self.entity(tracker, "centre")
+        shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if not centre:
-            shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
-            if place is not None:
+            # A place said now wins; else "ce centre" is the one just shown.
+            if place is not None and (where.named or shown is None):
                 here = [c for c in catalogue.courses if c.commune == place.commune]
                 centre = here[0].centre if here else None
             elif shown is not None:
@@ -246,14 +243,17 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
         if not courses:
             dispatcher.utter_message(text=self.text("centre_ask", tracker), buttons=self.menu_buttons(tracker))
             return events
-        first = courses[0]
+        first = shown if shown is not None and shown in courses else courses[0]
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, first, aspect)
         dispatcher.utter_message(
             text=self.text(
                 "centre_info", tracker, centre=first.centre, commune=first.commune, bassin=first.bassin,
                 formations=", ".join(c.formation for c in courses[:5]), contact=first.contact,
             ),
             buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
+                button(self.text("menu_open_days", tracker), intent_payload("open_days", centre=first.centre)),
                 self.referent_button(tracker),
             ],
         )

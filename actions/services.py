@@ -16,6 +16,7 @@ from typing import Callable
 from bot.broadcast.reminders import Reminders
 from bot.catalogue.model import Catalogue, Event
 from bot.catalogue.search import CatalogueSearch
+from bot.core.phrases import PhraseLists
 from bot.core.texts import Texts
 from bot.storage.repositories import (
     ConversationStateStore,
@@ -39,6 +40,7 @@ class ActionServices:
     unanswered: UnansweredRepository
     reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
+    phrases: PhraseLists  # content/phrases.yml: follow-up aspects, result ranks, off-topic words
 
 
 @cache

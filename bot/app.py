@@ -12,6 +12,7 @@ from bot.catalogue.model import Catalogue
 from bot.catalogue.search import CatalogueSearch
 from bot.core.action_runner import ActionRunner
 from bot.core.conversation import ConversationService
+from bot.core.phrases import PhraseLists
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
@@ -123,6 +124,7 @@ def build_action_services(settings: Settings, storage: Storage | None = None, *,
         subscriptions=storage.subscriptions, handoffs=storage.handoffs, states=storage.states,
         unanswered=storage.unanswered, today=today,
         reminders=Reminders(CampaignRepository(storage.db), None, events),
+        phrases=PhraseLists.load(settings.content_dir),
     )
 
 

@@ -18,6 +18,7 @@ INTENT_ACTIONS = {
     "search_training": "action_search_training",
     "training_details": "action_training_details",
     "centre_info": "action_centre_info",
+    "choose_result": "action_choose_result",
     "orientation_help": "action_orientation_help",
     "job_search": "action_job_search",
     "entrepreneurship": "action_entrepreneurship",
