@@ -112,6 +112,10 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
         text = query_text(tracker)
+        wanted = (tracker.latest_message or {}).get("wanted_filiere")
+        if wanted:
+            # A long message: search the trade the person wants, not every trade of their story.
+            filiere, text = wanted, ""
         if not filiere and not centre and (where.named or not text):
             # "et à Baïla ?" or a bare menu button: keep the trade already chosen.
             filiere = tracker.get_slot(slots.FILIERE)

@@ -71,6 +71,13 @@ def build_nlu(settings: Settings, catalogue: Catalogue | None = None):
     )
 
 
+def nlu_model_ready(settings: Settings) -> bool:
+    """Whether the NLU model for the current training data is cached (else it trains on start)."""
+    from bot.nlu.engine import NluEngine
+
+    return NluEngine.is_cached(settings.nlu_data_dir, settings.effective_nlu_cache_dir)
+
+
 def nlu_extra_values(catalogue: Catalogue) -> dict[str, dict[str, str]]:
     """The current catalogue's centres and places, so a freshly imported centre is understood."""
     lieux: dict[str, str] = {}
@@ -144,7 +151,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate,
+        threshold=settings.nlu_threshold, gate=handoff.gate, phrases=action_services.phrases,
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
 
     chat = sub.add_parser("chat", help="discuter avec le bot dans le terminal")
     chat.add_argument("--user", default="local", help="identifiant de la personne (la conversation continue)")
-    chat.set_defaults(run=lambda args: _chat(services_factory(), args.user))
+    chat.set_defaults(run=lambda args: _chat(settings_factory(), services_factory, args.user))
 
     questions = sub.add_parser("questions", help="questions auxquelles le bot n'a pas su répondre")
     questions.add_argument("--limit", type=int, default=50)
@@ -81,10 +81,16 @@ def _nlu_engine(settings: Settings):
     return build_nlu(settings)
 
 
-def _chat(services, user: str) -> int:
-    from bot.channels.cli_chat import chat
+def _chat(settings: Settings, services_factory, user: str) -> int:
+    from bot.app import nlu_model_ready
+    from bot.channels.cli_chat import CHANNEL, chat
+    from bot.core.texts import Texts
 
-    asyncio.run(chat(services.conversation, user))
+    if not nlu_model_ready(settings):
+        # First start: the language model trains for several seconds; say so instead of staying silent.
+        print(Texts.load(settings.content_dir).get("chat_getting_ready"), file=sys.stderr, flush=True)
+    conversation = services_factory().conversation
+    asyncio.run(chat(conversation, user, resume=conversation.last_buttons(CHANNEL, user)))
     return 0
 
 

@@ -15,7 +15,7 @@ from bot.core.texts import read_yaml
 from bot.nlu.text import normalize
 
 PHRASES_FILE = "phrases.yml"
-SECTIONS = ("aspects", "ranks", "refers_back", "generic_event_words", "off_topic")
+SECTIONS = ("aspects", "ranks", "refers_back", "generic_event_words", "off_topic", "wish_words", "negations")
 
 
 def _padded(text: str) -> str:
@@ -33,6 +33,8 @@ class PhraseLists:
     back_references: tuple[str, ...]
     generic_event_words: frozenset[str]
     off_topic: tuple[tuple[str, tuple[str, ...]], ...]
+    wish_words: tuple[str, ...]
+    negations: tuple[str, ...]
 
     @classmethod
     def load(cls, content_dir: Path) -> "PhraseLists":
@@ -53,6 +55,8 @@ class PhraseLists:
             back_references=_phrases(data["refers_back"]),
             generic_event_words=frozenset(_phrases(data["generic_event_words"])),
             off_topic=named("off_topic"),
+            wish_words=_phrases(data["wish_words"]),
+            negations=_phrases(data["negations"]),
         )
 
     def aspect(self, text: str) -> str | None:
@@ -73,6 +77,17 @@ class PhraseLists:
     def off_topic_kind(self, text: str) -> str | None:
         """money, call, insult… — a message the bot cannot help with, and why."""
         return _first(self.off_topic, _padded(text))
+
+
+    def wish_score(self, sentence_before: str, sentence: str) -> int:
+        """2: wanted ("je voudrais apprendre la couture"), -1: refused ("je veux pas"), 1: same sentence as a wish, 0."""
+        before = _padded(sentence_before)
+        last_wish = max((before.rfind(f" {w} ") for w in self.wish_words), default=-1)
+        if last_wish >= 0:
+            after_wish = before[last_wish:]
+            return -1 if any(f" {n} " in after_wish for n in self.negations) else 2
+        whole = _padded(sentence)
+        return 1 if any(f" {w} " in whole for w in self.wish_words) else 0
 
 
 def _first(lists: tuple[tuple[str, tuple[str, ...]], ...], padded: str) -> str | None:

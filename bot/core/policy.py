@@ -41,6 +41,13 @@ YES_NO_QUESTIONS = {
 }
 
 
+# Questions a long message may really be asking; anything else naming a wanted trade is a search.
+SPECIFIC_INTENTS = {
+    "training_details", "centre_info", "open_days", "talk_to_human", "delete_my_data",
+    "subscribe_alerts", "unsubscribe_alerts", "job_search", "choose_result",
+}
+
+
 # Opting out must work from any state and never depend on the classifier.
 STOP_WORDS = {"stop", "stopp", "arret", "arreter", "arrete", "desabonne", "desabonne moi", "desinscris moi"}
 
@@ -63,6 +70,9 @@ def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) 
     if pending == "confirm_delete" and intent == "delete_my_data" and understood:
         # "oui supprime tout" parses as delete_my_data again: that is a yes.
         return "action_delete_my_data"
+    if parse.get("wanted_filiere") and intent not in SPECIFIC_INTENTS:
+        # A whole paragraph that says which trade the person wants: search it, whatever the story around it.
+        return "action_search_training"
     if not understood:
         entities = {e.get("entity") for e in parse.get("entities", [])}
         # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")
