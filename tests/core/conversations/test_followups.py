@@ -8,16 +8,11 @@ from __future__ import annotations
 import re
 
 from tests.core.conftest import Chat
+from tests.core.conversations.replies import first_result
 
 
 def course(services, course_id):
     return services.catalogue.by_id[course_id]
-
-
-def first_result(text: str) -> str:
-    found = re.findall(r"^1\. .+$", text, flags=re.M)
-    assert found, text
-    return found[0]
 
 
 async def test_every_follow_up_about_the_first_result_answers_from_that_course(chat, services):

@@ -11,18 +11,9 @@ import re
 from sqlalchemy import func, select
 
 from bot.storage.models import HandoffTicket
+from tests.core.conversations.replies import first_result, results
 
 NOT_UNDERSTOOD = ("pas bien compris", "toujours pas compris", "Dégguma")
-
-
-def first_result(text: str) -> str:
-    found = re.findall(r"^1\. .+$", text, flags=re.M)
-    assert found, text
-    return found[0]
-
-
-def results(text: str) -> list[str]:
-    return re.findall(r"^\d+\. .+$", text, flags=re.M)
 
 
 def understood(text: str) -> bool:
