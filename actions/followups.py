@@ -53,15 +53,24 @@ def pick_result(
 class CourseFacts:
     """One fact about a course, in one short line, instead of the whole sheet."""
 
-    def answer_aspect(
-        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, course: Course, aspect: str
-    ) -> list[dict[str, Any]]:
-        values = {
+    def course_values(self: Any, tracker: Tracker, course: Course) -> dict[str, str]:
+        return {
             "formation": course.formation, "centre": course.centre, "commune": course.commune,
             "duree": course.duree, "cout": course.cout, "acces": course.acces,
             "certification": course.certification, "contact": course.contact,
             "unconfirmed": "" if course.confirmed else self.text("course_unconfirmed", tracker),
         }
+
+    def ask_which_course(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=self.text("details_ask", tracker), buttons=[
+            button(self.text("menu_find", tracker), intent_payload("search_training")),
+        ])
+        return []
+
+    def answer_aspect(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, course: Course, aspect: str
+    ) -> list[dict[str, Any]]:
+        values = self.course_values(tracker, course)
         if aspect == "debouches":
             filiere = self.services.catalogue.filiere_by_code.get(course.filiere)
             jobs = filiere.debouches if filiere else ()
@@ -80,12 +89,7 @@ class CourseFacts:
 
     def show_details(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, course: Course) -> list[dict[str, Any]]:
         dispatcher.utter_message(
-            text=self.text(
-                "details", tracker, formation=course.formation, centre=course.centre, commune=course.commune,
-                duree=course.duree, cout=course.cout, acces=course.acces, certification=course.certification,
-                contact=course.contact,
-                unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
-            ),
+            text=self.text("details", tracker, **self.course_values(tracker, course)),
             buttons=[
                 button(self.text("menu_open_days", tracker), intent_payload("open_days", centre=course.centre)),
                 self.referent_button(tracker),
@@ -103,10 +107,7 @@ class ActionChooseResult(CourseFacts, TerraProAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         courses = last_courses(self, tracker)
         if not courses:
-            dispatcher.utter_message(text=self.text("details_ask", tracker), buttons=[
-                button(self.text("menu_find", tracker), intent_payload("search_training")),
-            ])
-            return []
+            return self.ask_which_course(dispatcher, tracker)
         text = (tracker.latest_message or {}).get("text") or ""
         chosen = pick_result(
             courses, rank=self.services.phrases.rank(text),

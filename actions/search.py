@@ -216,10 +216,7 @@ class ActionTrainingDetails(LocationMixin, CourseFacts, TerraProAction):
         if course is None:
             course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if course is None:
-            dispatcher.utter_message(text=self.text("details_ask", tracker), buttons=[
-                button(self.text("menu_find", tracker), intent_payload("search_training")),
-            ])
-            return events
+            return events + self.ask_which_course(dispatcher, tracker)
         aspect = self.services.phrases.aspect(query_text(tracker))
         if aspect:
             return events + self.answer_aspect(dispatcher, tracker, course, aspect)
