@@ -179,3 +179,14 @@ async def test_two_people_keep_their_own_thread(services):
     await paul.say("ça dure combien ?")
     assert course(services, "BIG-ABE-04").duree in awa.text and "AFPA" not in awa.text
     assert course(services, "SAV-AFP-01").duree in paul.text and "Abéné" not in paul.text
+
+
+async def test_sms_and_wolof_follow_ups_about_their_centre(chat, services):
+    abene = course(services, "BIG-ABE-04")
+    await chat.say("jvé fer la couture a kafountine")
+    await chat.say("sa dure cb")
+    assert abene.duree in chat.text and abene.formation in chat.text
+    await chat.say("kañ la seen portes ouvertes")  # "seen": their
+    assert "16 janvier 2027" in chat.text and "12 décembre" not in chat.text
+    await chat.say("ndax jigéen yi mën nañu ko jàng ?")
+    assert abene.formation in chat.text and "Waaw" in chat.text
