@@ -142,6 +142,8 @@ class ConversationService:
             parse = self._nlu.parse(cleaned.text)
             if self._phrases is not None:
                 parse = focus_long_message(parse, self._phrases)
+                # A fact asked about ("cé payan ?"): lets the policy keep the thread when the classifier hesitates.
+                parse["followup_aspect"] = self._phrases.aspect(cleaned.text)
             language = parse.get("language") or language
 
         parse["language"] = language

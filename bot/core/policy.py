@@ -73,6 +73,9 @@ def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) 
     if parse.get("wanted_filiere") and intent not in SPECIFIC_INTENTS:
         # A whole paragraph that says which trade the person wants: search it, whatever the story around it.
         return "action_search_training"
+    if not understood and parse.get("followup_aspect") and slots.get("shown_course"):
+        # "cé payan ?" right after a result: a question about that course, even if the classifier hesitates.
+        return "action_training_details"
     if not understood:
         entities = {e.get("entity") for e in parse.get("entities", [])}
         # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")

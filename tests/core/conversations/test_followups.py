@@ -190,3 +190,10 @@ async def test_sms_and_wolof_follow_ups_about_their_centre(chat, services):
     assert "16 janvier 2027" in chat.text and "12 décembre" not in chat.text
     await chat.say("ndax jigéen yi mën nañu ko jàng ?")
     assert abene.formation in chat.text and "Waaw" in chat.text
+
+
+async def test_a_follow_up_the_classifier_hesitates_on_still_keeps_the_thread(chat, services):
+    abene = course(services, "BIG-ABE-04")
+    await chat.say("couture a kafountine")
+    await chat.say("cé payan ?")
+    assert abene.cout in chat.text and "compris" not in chat.text
