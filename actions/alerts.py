@@ -9,12 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction, button
+from actions.event_match import events_at, events_named, events_of_centre
 from actions.payloads import intent_payload
 from actions.search import LocationMixin
 from actions.territory import TerritoryMixin
 from bot.broadcast.errors import BroadcastRefused
 from bot.broadcast.texts import REMINDER_KEY, french_date, reminder_payload
 from bot.catalogue.loader import upcoming_events
+from bot.catalogue.model import Event
 
 MAX_EVENTS = 4
 MAX_REMINDER_BUTTONS = 3
@@ -32,6 +34,11 @@ class ActionOpenDays(LocationMixin, TerritoryMixin, TerraProAction):
         return "action_open_days"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        # A named event, centre or place ("les portes ouvertes de Coubanao") is answered as asked.
+        asked = self.asked_events(tracker)
+        if asked is not None:
+            return self.answer_events(dispatcher, tracker, *asked)
+        # Otherwise only the person's own territory, asked once when unknown.
         territoire, learnt = self.territory(tracker)
         if territoire is None:
             return self.ask_territory(dispatcher, tracker, "open_days")
@@ -60,6 +67,44 @@ class ActionOpenDays(LocationMixin, TerritoryMixin, TerraProAction):
             button(reminder_title(event.date), reminder_payload(event.id)) for event in events[:MAX_REMINDER_BUTTONS]
         ]
         dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, subscribe, self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+    def asked_events(self, tracker: Tracker) -> tuple[str, list[Event]] | None:
+        """A named centre, event or place, or "leur porte ouverte" after a result: (what, its events)."""
+        services = self.services
+        every = services.events
+        text = (tracker.latest_message or {}).get("text") or ""
+        text = "" if text.startswith("/") else text
+        centre = self.entity(tracker, "centre")
+        if centre:
+            return centre, events_of_centre(every, centre)
+        named = events_named(every, text, services.catalogue.places, services.phrases.generic_event_words) if text else []
+        if named:
+            return named[0].titre, named
+        lieu = self.entity(tracker, "lieu")
+        place = services.catalogue.place_of(lieu) if lieu else None
+        if place is not None and events_at(every, place):
+            return place.commune, events_at(every, place)
+        shown = services.catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+        if shown is not None and text and services.phrases.refers_back(text):
+            return shown.centre, events_of_centre(every, shown.centre)
+        return None
+
+    def answer_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, what: str, events: list[Event]
+    ) -> list[dict[str, Any]]:
+        coming = upcoming_events(events, self.services.today())
+        subscribe = button(self.text("open_days_subscribe_button", tracker), intent_payload("subscribe_alerts"))
+        if not coming:
+            dispatcher.utter_message(text=self.text("open_day_none_for", tracker, centre=what), buttons=[subscribe])
+            return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        lines = [
+            self.text("open_day_of", tracker, titre=e.titre, date=french_date(e.date), heure=e.heure, lieu=e.lieu,
+                      unconfirmed="" if e.confirmed else self.text("course_unconfirmed", tracker))
+            for e in coming[:MAX_EVENTS]
+        ]
+        reminders = [button(reminder_title(e.date), reminder_payload(e.id)) for e in coming[:MAX_REMINDER_BUTTONS]]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, self.referent_button(tracker)])
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 

@@ -65,6 +65,10 @@ class TerraProAction(Action, metaclass=ABCMeta):
         """« CFP d'Aldabar (Bignona) », but « CFP de Baïla » when the name already says where."""
         return centre if commune.casefold() in centre.casefold() else self.text("centre_at", tracker, centre=centre, commune=commune)
 
+    def plain(self, words: str) -> str:
+        """A catalogue term said plainly (« RCAI » → who that is), from content/guidance.yml."""
+        return (self.services.texts.guidance.get("plain_words") or {}).get(words, words)
+
     def entity(self, tracker: Tracker, name: str) -> str | None:
         values = [e.get("value") for e in (tracker.latest_message or {}).get("entities", []) if e.get("entity") == name]
         return values[0] if values else None

@@ -43,7 +43,7 @@ class ProfileFacts:
     for_whom: str | None = None  # "ton fils"
 
     @classmethod
-    def of(cls, profile: dict[str, Any] | None) -> "ProfileFacts":
+    def of(cls, profile: dict[str, Any] | None) -> ProfileFacts:
         """The remembered facts (an answer resumed after « Bignona ou Savoie ? » has no text to read)."""
         profile = profile or {}
         return cls(

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
+from actions.followups import CourseFacts, last_courses, pick_result
 from actions.payloads import intent_payload
 from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
@@ -81,10 +82,6 @@ def in_territory(courses: list[Course], territoire: str | None) -> list[Course]:
 
 
 class CourseFormatting:
-    def plain(self: Any, words: str) -> str:
-        """A catalogue term said plainly (« RCAI » → who that is), from content/guidance.yml."""
-        return (self.services.texts.guidance.get("plain_words") or {}).get(words, words)
-
     def course_lines(self: Any, tracker: Tracker, courses: list[Course], start: int) -> str:
         lines = []
         for n, course in enumerate(courses, start=start + 1):
@@ -120,6 +117,10 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         profile = self.profile_of(tracker)
         if profile != (tracker.get_slot(slots.PROFILE) or {}):
             events.append(SlotSet(slots.PROFILE, profile))
+        wanted = (tracker.latest_message or {}).get("wanted_filiere")
+        if wanted:
+            # A long message: search the trade the person wants, not every trade of their story.
+            filiere, text = wanted, ""
         if not filiere and not centre and (where.named or not text):
             # "et à Baïla ?" or a bare menu button: keep the trade already chosen.
             filiere = tracker.get_slot(slots.FILIERE)
@@ -237,7 +238,7 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFormatting, TerraProAction):
+class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_training_details"
 
@@ -245,10 +246,14 @@ class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFormatting, Ter
         catalogue = self.services.catalogue
         where, events = self.locate(tracker)
         place = where.place
-        course = None
+        course = catalogue.by_id.get(self.entity(tracker, "course") or "")  # "Tout sur cette formation"
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
-        if filiere or centre:
+        if course is None and where.named and place is not None and not (filiere or centre):
+            # "c'est combien celui de Baïla ?": the result there, else the nearest for the same trade.
+            course = pick_result(last_courses(self, tracker), commune=place.commune)
+            filiere = filiere or tracker.get_slot(slots.FILIERE)
+        if course is None and (filiere or centre):
             results = self.services.search.search(
                 query_text(tracker), lieu=place.commune if place else None,
                 territoire=where.territoire, filiere=filiere, limit=KEPT_RESULTS,
@@ -258,26 +263,14 @@ class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFormatting, Ter
         if course is None:
             course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if course is None:
-            dispatcher.utter_message(text=self.text("details_ask", tracker), buttons=[
-                button(self.text("menu_find", tracker), intent_payload("search_training")),
-            ])
-            return events
-        dispatcher.utter_message(
-            text=self.text(
-                "details", tracker, formation=course.formation, centre=course.centre, commune=course.commune,
-                duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
-                certification=self.plain(course.certification), contact=self.plain(course.contact),
-                unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
-            ),
-            buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
-                self.referent_button(tracker),
-            ],
-        )
-        return events + [SlotSet(slots.SHOWN_COURSE, course.id), SlotSet(slots.FILIERE, course.filiere), SlotSet(slots.MISSES, 0)]
+            return events + self.ask_which_course(dispatcher, tracker)
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, course, aspect)
+        return events + self.show_details(dispatcher, tracker, course)
 
 
-class ActionCentreInfo(LocationMixin, CourseFormatting, TerraProAction):
+class ActionCentreInfo(LocationMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_centre_info"
 
@@ -286,9 +279,10 @@ class ActionCentreInfo(LocationMixin, CourseFormatting, TerraProAction):
         where, events = self.resolve_where(tracker)
         place = where.place
         centre = self.entity(tracker, "centre")
+        shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if not centre:
-            shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
-            if place is not None:
+            # A place said now wins; else "ce centre" is the one just shown.
+            if place is not None and (where.named or shown is None):
                 here = [c for c in catalogue.courses if c.commune == place.commune]
                 centre = here[0].centre if here else None
             elif shown is not None:
@@ -297,14 +291,17 @@ class ActionCentreInfo(LocationMixin, CourseFormatting, TerraProAction):
         if not courses:
             dispatcher.utter_message(text=self.text("centre_ask", tracker), buttons=self.menu_buttons(tracker))
             return events
-        first = courses[0]
+        first = shown if shown is not None and shown in courses else courses[0]
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, first, aspect)
         dispatcher.utter_message(
             text=self.text(
                 "centre_info", tracker, centre=first.centre, commune=first.commune, bassin=first.bassin,
                 formations=", ".join(c.formation for c in courses[:5]), contact=self.plain(first.contact),
             ),
             buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
+                button(self.text("menu_open_days", tracker), intent_payload("open_days", centre=first.centre)),
                 self.referent_button(tracker),
             ],
         )

@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.base import TerraProAction, button
+from actions.base import button
 from actions.payloads import intent_payload
 from bot.catalogue.model import TERRITORIES
 

@@ -19,7 +19,9 @@ from bot.core.action_runner import ActionRunner
 from bot.core.errors import user_message_for
 from bot.core.french import de
 from bot.core.input import clean
+from bot.core.long_message import focus as focus_long_message
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.core.phrases import PhraseLists
 from bot.core.policy import next_action
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
@@ -80,7 +82,9 @@ class ConversationService:
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
         turns: TurnRunner | None = None,
+        phrases: PhraseLists | None = None,
     ) -> None:
+        self._phrases = phrases
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
@@ -143,6 +147,10 @@ class ConversationService:
             if cleaned.truncated:
                 prefix = self._texts.get("too_long", language) + "\n"
             parse = self._nlu.parse(cleaned.text)
+            if self._phrases is not None:
+                parse = focus_long_message(parse, self._phrases)
+                # A fact asked about ("cé payan ?"): lets the policy keep the thread when the classifier hesitates.
+                parse["followup_aspect"] = self._phrases.aspect(cleaned.text)
             language = parse.get("language") or language
 
         parse["language"] = language
@@ -177,12 +185,21 @@ class ConversationService:
             log.info("conversation restarted after data deletion")
             return replies
         slots[slot_names.LANGUAGE] = language
+        # Part of the durable state, so "2" still presses the second button in a later session.
+        slots[slot_names.LAST_BUTTONS] = [[b.title, b.payload] for r in replies for b in r.buttons]
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
         flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies
+
+    def last_buttons(self, channel: str, user_id: str) -> tuple[Button, ...]:
+        """The buttons the person was last shown, from the durable state (empty for a new person)."""
+        person = self._persons.find(channel, user_id)
+        state = self._states.load(person.id) if person is not None else None
+        pairs = ((state or {}).get("slots") or {}).get(slot_names.LAST_BUTTONS) or []
+        return tuple(Button(str(title), str(payload)) for title, payload in pairs)
 
     def _flood_check(self, state: dict[str, Any]) -> bool | None:
         """Count this turn in ``state``; None to answer it, True to say "doucement" once, False to stay silent."""

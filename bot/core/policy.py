@@ -18,6 +18,7 @@ INTENT_ACTIONS = {
     "search_training": "action_search_training",
     "training_details": "action_training_details",
     "centre_info": "action_centre_info",
+    "choose_result": "action_choose_result",
     "orientation_help": "action_orientation_help",
     "job_search": "action_job_search",
     "entrepreneurship": "action_entrepreneurship",
@@ -39,6 +40,13 @@ FALLBACK = "action_default_fallback"
 YES_NO_QUESTIONS = {
     "confirm_delete": ("action_delete_my_data", "action_delete_cancelled"),
     "offer_referent": ("action_talk_to_human", "action_help"),
+}
+
+
+# Questions a long message may really be asking; anything else naming a wanted trade is a search.
+SPECIFIC_INTENTS = {
+    "training_details", "centre_info", "open_days", "talk_to_human", "delete_my_data",
+    "subscribe_alerts", "unsubscribe_alerts", "job_search", "choose_result",
 }
 
 
@@ -71,6 +79,12 @@ def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) 
     if pending == "territory" and (intent == "inform_location" or not understood or _names_a_place(parse)):
         # The answer to « Bignona ou Savoie ? », typed or pressed.
         return "action_inform_location"
+    if parse.get("wanted_filiere") and intent not in SPECIFIC_INTENTS:
+        # A whole paragraph that says which trade the person wants: search it, whatever the story around it.
+        return "action_search_training"
+    if not understood and parse.get("followup_aspect") and slots.get("shown_course"):
+        # "cé payan ?" right after a result: a question about that course, even if the classifier hesitates.
+        return "action_training_details"
     if not understood:
         entities = {e.get("entity") for e in parse.get("entities", [])}
         # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")

@@ -23,13 +23,13 @@ class Texts:
 
     @classmethod
     def load(cls, content_dir: Path) -> Texts:
-        entries = _read_yaml(content_dir / "texts.yml")
-        guidance = _read_yaml(content_dir / "guidance.yml")
+        entries = read_yaml(content_dir / "texts.yml")
+        guidance = read_yaml(content_dir / "guidance.yml")
         for key, value in entries.items():
             if not isinstance(value, dict) or "fr" not in value:
                 raise ContentError("texts.yml", None, f"le texte « {key} » n'a pas de version française")
         profile_file = content_dir / "profile.yml"
-        profile_words = _read_yaml(profile_file) if profile_file.exists() else {}
+        profile_words = read_yaml(profile_file) if profile_file.exists() else {}
         return cls(entries=entries, guidance=guidance, profile_words=profile_words)
 
     def get(self, key: str, language: str = "fr", **values: Any) -> str:
@@ -41,7 +41,7 @@ class Texts:
         return template.format(**values) if values else template
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -113,9 +113,10 @@ async def test_talk_to_human_records_a_durable_request(chat, services):
 
 
 async def test_second_miss_offers_a_referent(chat, services):
-    await chat.say("qui a gagné le match hier soir")
+    # Not understood at all (off-topic questions get their own answer: tests/core/conversations).
+    await chat.say("blorp zzgrr")
     assert "autrement" in chat.text
-    await chat.say("tu aimes la pizza a l'ananas")
+    await chat.say("frumpi xkwa")
     assert "référent" in chat.text
     await chat.press("Oui")
     assert count(services, HandoffTicket) == 1

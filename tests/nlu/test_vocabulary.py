@@ -13,6 +13,7 @@ INTENTS = {
     "orientation_help", "job_search", "entrepreneurship", "open_days", "subscribe_alerts",
     "unsubscribe_alerts", "talk_to_human", "bot_challenge", "delete_my_data", "help", "out_of_scope",
     "inform_location", "inform_profile",
+    "choose_result",
 }
 
 

@@ -9,7 +9,6 @@ from bot.storage.models import HandoffTicket, Subscription
 from tests.core.conftest import TODAY
 from tests.core.conversations.conftest import (
     BIGNONA_CENTRES,
-    SAVOIE_CENTRES,
     PlainChat,
     course_lines,
     mentions_any,
