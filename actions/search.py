@@ -87,7 +87,8 @@ class CourseFormatting:
         for n, course in enumerate(courses, start=start + 1):
             lines.append(self.text(
                 "course_line", tracker, n=n, formation=course.formation,
-                centre_at=self.centre_at(tracker, course.centre, course.commune), duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
+                centre_at=self.centre_at(tracker, course.centre, course.commune), duree=course.duree, cout=course.cout,
+                acces=self.plain(course.acces),
                 contact=self.plain(course.contact),
                 unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
             ))
