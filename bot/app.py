@@ -17,7 +17,9 @@ from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.database import Database
+from bot.storage.identity import IdentityProtector
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
+from bot.storage.secret_key import master_key
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -94,7 +96,8 @@ class Storage:
 
 def build_storage(settings: Settings) -> Storage:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database.from_url(settings.effective_database_url)
+    identity = IdentityProtector(master_key(settings.secret_key, settings.data_dir))
+    db = Database.from_url(settings.effective_database_url, identity=identity)
     db.create_schema()
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
@@ -102,7 +105,9 @@ def build_storage(settings: Settings) -> Storage:
         from bot.storage.redis_client import connect, connect_async
 
         states = RedisConversationStateStore(connect(settings.redis_url), states)
-        locks = RedisUserLocks(connect_async(settings.redis_url))
+        locks = RedisUserLocks(
+            connect_async(settings.redis_url), key_of=lambda key: identity.lookup_hash("lock", key)
+        )
     return Storage(
         db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),

@@ -113,10 +113,10 @@ def _register_channels(sub, services_factory) -> None:
     from bot.web.cli import register as register_web
 
     register_telegram(sub, services_factory)
-    register_web(sub, lambda: _web_app(services_factory()))
+    register_web(sub, lambda host: _web_app(services_factory(), host))
 
 
-def _web_app(services):
+def _web_app(services, host: str):
     from bot.web.compose import build_web_app
 
-    return build_web_app(services)
+    return build_web_app(services, host)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import Callable, AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from redis.asyncio import Redis
@@ -61,8 +61,11 @@ class RedisUserLocks(UserLocks):
         timeout: float = 30.0,
         blocking_timeout: float = 30.0,
         key_prefix: str = "terrapro:lock:",
+        key_of: Callable[[str], str] = str,
     ) -> None:
         self._redis = redis_client
+        # The composition root passes a keyed hash: a lock key must not show a phone number.
+        self._key_of = key_of
         self._timeout = timeout
         self._blocking_timeout = blocking_timeout
         self._prefix = key_prefix
@@ -71,7 +74,7 @@ class RedisUserLocks(UserLocks):
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         lock = self._redis.lock(
-            f"{self._prefix}{key}",
+            f"{self._prefix}{self._key_of(key)}",
             timeout=self._timeout,
             blocking_timeout=self._blocking_timeout,
         )

@@ -21,14 +21,15 @@ from bot.web.app import create_app
 log = logging.getLogger(__name__)
 
 
-def build_web_app(services) -> Starlette:
+def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
     telegram_sender = whatsapp_sender = None
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
+            settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db),
+            bind_host=host,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
