@@ -20,7 +20,8 @@ class ActionAskDeleteMyData(TerraProAction):
         dispatcher.utter_message(
             text=self.text("delete_confirm", tracker),
             buttons=[
-                button(self.text("answer_yes", tracker), intent_payload("affirm")),
+                # Not "/affirm": a delete request passes the hand-off gate, a bare "yes" is relayed.
+                button(self.text("answer_yes", tracker), intent_payload("delete_my_data")),
                 button(self.text("answer_no", tracker), intent_payload("deny")),
             ],
         )
@@ -33,9 +34,12 @@ class ActionDeleteMyData(TerraProAction):
     def name(self) -> str:
         return "action_delete_my_data"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         person = self.person(tracker)
-        self.services.persons.delete_everything(person.id)
+        if self.services.eraser is not None:
+            await self.services.eraser.erase(person)
+        else:
+            self.services.persons.delete_everything(person.id)
         dispatcher.utter_message(text=self.text("delete_done", tracker))
         return [Restarted()]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Callable
+from typing import Callable, Protocol
 
 from bot.broadcast.reminders import Reminders
 from bot.catalogue.model import Catalogue, Event
 from bot.catalogue.search import CatalogueSearch
 from bot.core.texts import Texts
+from bot.storage.records import PersonRecord
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -24,6 +25,12 @@ from bot.storage.repositories import (
     SubscriptionRepository,
     UnansweredRepository,
 )
+
+
+class PersonEraser(Protocol):
+    """Deletes everything about a person, telling whoever must know first (a referent)."""
+
+    async def erase(self, person: PersonRecord) -> bool: ...
 
 
 @dataclass
@@ -39,6 +46,8 @@ class ActionServices:
     unanswered: UnansweredRepository
     reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
+    # Set by the composition root once the hand-off exists; without it, a plain delete.
+    eraser: PersonEraser | None = None
 
 
 @cache

@@ -12,6 +12,7 @@ from bot.catalogue.model import Catalogue
 from bot.catalogue.search import CatalogueSearch
 from bot.core.action_runner import ActionRunner
 from bot.core.conversation import ConversationService
+from bot.core.privacy_requests import PrivacyRequests
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
@@ -135,6 +136,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     # Imported here: the actions package imports this module for the action server.
     from actions.registry import build_actions
     from bot.handoff.compose import build_handoff
+    from bot.handoff.erasure import HandoffAwareEraser
 
     storage = build_storage(settings)
     action_services = build_action_services(settings, storage, today=today)
@@ -142,8 +144,10 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     runner = ActionRunner(build_actions(action_services))
     handoff = build_handoff(
         settings, db=storage.db, handoffs=storage.handoffs, persons=storage.persons,
-        catalogue=action_services.catalogue,
+        catalogue=action_services.catalogue, lets_through=PrivacyRequests(nlu, settings.nlu_threshold),
     )
+    # The delete action tells a referent holding the chat before the rows go.
+    action_services.eraser = HandoffAwareEraser(storage.persons, handoff.service)
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,

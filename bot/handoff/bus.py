@@ -34,15 +34,21 @@ class InProcessBus:
 class RedisBus:
     """``client``: a redis.asyncio client."""
 
-    def __init__(self, client: Any, key: str = REDIS_KEY) -> None:
+    def __init__(self, client: Any, key: str = REDIS_KEY, *, sealer: Any = None) -> None:
         self._client = client
         self._key = key
+        # Notifications carry a platform id (a phone number on WhatsApp) and message
+        # text: sealed (bot.storage.identity) so Redis never holds them in clear.
+        self._sealer = sealer
 
     def key_for(self, channel: str) -> str:
         return f"{self._key}:{channel}"
 
     async def publish(self, notification: Notification) -> None:
-        await self._client.rpush(self.key_for(notification.channel), notification.to_json())
+        raw = notification.to_json()
+        if self._sealer is not None:
+            raw = self._sealer.seal("notify", raw)
+        await self._client.rpush(self.key_for(notification.channel), raw)
 
     async def pop(self, channels: Iterable[str], timeout: float = 1.0) -> Notification | None:
         keys = [self.key_for(c) for c in channels]
@@ -54,6 +60,8 @@ class RedisBus:
             return None
         _key, raw = found
         try:
+            if self._sealer is not None:
+                raw = self._sealer.open("notify", raw if isinstance(raw, str) else raw.decode())
             return Notification.from_json(raw)
         except (ValueError, KeyError, TypeError, IndexError):
             log.error("handoff: malformed notification dropped")

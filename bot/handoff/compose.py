@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from collections.abc import Callable
 from typing import Any
 
 from bot.catalogue.model import Catalogue
+from bot.core.messages import IncomingMessage
 from bot.core.ports import MessageHandler
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
 from bot.broadcast.composer import BroadcastComposer
@@ -72,6 +74,7 @@ def build_handoff(
     clock: Clock = utcnow,
     redis_client: Any = None,
     worker_interval: float = 15.0,
+    lets_through: Callable[[IncomingMessage], bool] | None = None,
 ) -> Handoff:
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
@@ -84,7 +87,7 @@ def build_handoff(
             from bot.storage.redis_client import connect_async
 
             redis_client = connect_async(settings.redis_url)
-        bus = RedisBus(redis_client)
+        bus = RedisBus(redis_client, sealer=db.identity)
         consumer = RedisConsumer(bus, dispatcher, lambda: outbox.channels)
     else:
         bus = InProcessBus(dispatcher)
@@ -94,7 +97,7 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
+        service=service, gate=HandoffGate(service, lets_through), console=ReferentConsole(service, composer_for(catalogue)),
         worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )

@@ -268,6 +268,17 @@ class HandoffService:
             await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
         return True
 
+    async def person_erased(self, ticket: TicketRecord, person: PersonRecord) -> None:
+        """Before the rows go: whoever holds or was offered the conversation learns it is gone."""
+        referent = self.referents.get(ticket.referent_id) if ticket.referent_id else None
+        if referent is not None:
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, Reply(texts.PERSON_ERASED.format(who=_who(person), id=ticket.id))
+            ))
+        else:
+            bassin = ticket.bassin or "bassin inconnu"
+            await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
+
     def rate(self, person: PersonRecord, ticket_id: int, rating: int) -> bool:
         return self.handoffs.rate(ticket_id, person.id, rating)
 

@@ -29,6 +29,10 @@ TAKE_BUTTON = "Prendre n°{id}"
 NOTICE_TAKEN = "Demande n°{id} ({bassin}) : prise en charge par {name}."
 NOTICE_YOURS = "Demande n°{id} ({bassin}) : c'est toi qui la prends."
 NOTICE_CANCELLED = "Demande n°{id} ({bassin}) : annulée par le jeune."
+PERSON_ERASED = (
+    "{who} a demandé l'effacement de ses données (demande n°{id}) : la conversation est close "
+    "et tout ce qui la concernait est supprimé. Tes messages ne lui parviendront plus."
+)
 CLAIMED = (
     "Tu parles maintenant avec {who} ({bassin}, {channel}), demande n°{id}.\n{summary}\n"
     "Écris tes messages ici, ils lui sont transmis signés « {name} ». "

@@ -60,17 +60,19 @@ class WhatsAppSender:
         # Keyed hash for log lines: lets us tell recipients apart, not find them.
         self._log_key = secrets.token_bytes(16)
 
-    def within_window(self, wa_id: str) -> bool:
-        last = self._persons.last_inbound(CHANNEL, wa_id)
+    def within_window(self, wa_id: str, inbound_at: datetime | None = None) -> bool:
+        # A reply to a message just received knows its window from that message: the
+        # person row may be gone by then (they asked to delete their data).
+        last = inbound_at or self._persons.last_inbound(CHANNEL, wa_id)
         if last is None:
             return False
         if last.tzinfo is None:
             last = last.replace(tzinfo=timezone.utc)
         return self._clock() - last < SERVICE_WINDOW
 
-    async def send(self, wa_id: str, reply: Reply) -> SendOutcome:
+    async def send(self, wa_id: str, reply: Reply, *, inbound_at: datetime | None = None) -> SendOutcome:
         """A normal reply: only inside the 24-hour window, else nothing is sent."""
-        if not self.within_window(wa_id):
+        if not self.within_window(wa_id, inbound_at):
             return SendOutcome.OUTSIDE_WINDOW
         for payload in render(wa_id, reply, self._ids):
             outcome = await self._send_one(wa_id, payload)
