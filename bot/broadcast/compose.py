@@ -15,6 +15,7 @@ from bot.broadcast.worker import BroadcastWorker
 from bot.catalogue.loader import load_events
 from bot.storage.base import utcnow
 from bot.storage.campaigns import CampaignRepository, create_tables
+from bot.storage.retention import PeriodicPurge, RetentionPurge
 
 
 @dataclass
@@ -61,5 +62,6 @@ def build_broadcast(
         repo, services.subscriptions, engine, events, clock=clock, bassins=bassins, filieres=filieres
     )
     reminders = Reminders(repo, engine, events, clock=clock)
-    worker = BroadcastWorker(service, reminders, interval=worker_interval)
+    purge = PeriodicPurge(RetentionPurge(services.db, settings.retention_days))
+    worker = BroadcastWorker(service, reminders, interval=worker_interval, housekeeping=purge)
     return Broadcast(repo, limiter, engine, service, reminders, worker)
