@@ -46,6 +46,8 @@ class ActionServices:
     unanswered: UnansweredRepository
     reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
+    # How long closed requests and unanswered questions are kept (TERRAPRO_RETENTION_DAYS).
+    retention_days: int = 365
     # Set by the composition root once the hand-off exists; without it, a plain delete.
     eraser: PersonEraser | None = None
 

@@ -127,7 +127,7 @@ def build_action_services(settings: Settings, storage: Storage | None = None, *,
         texts=Texts.load(settings.content_dir), catalogue=catalogue, search=search,
         events=events, persons=storage.persons,
         subscriptions=storage.subscriptions, handoffs=storage.handoffs, states=storage.states,
-        unanswered=storage.unanswered, today=today,
+        unanswered=storage.unanswered, today=today, retention_days=settings.retention_days,
         reminders=Reminders(CampaignRepository(storage.db), None, events),
     )
 

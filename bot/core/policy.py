@@ -27,6 +27,7 @@ INTENT_ACTIONS = {
     "talk_to_human": "action_talk_to_human",
     "bot_challenge": "action_bot_challenge",
     "delete_my_data": "action_ask_delete_my_data",
+    "my_data": "action_my_data",
     "help": "action_help",
     "out_of_scope": "action_default_fallback",
 }

@@ -79,6 +79,13 @@ class HandoffRepository:
             ).first()
             return to_record(ticket) if ticket else None
 
+    def count_for(self, person_id: int) -> int:
+        """Every ticket kept about the person, open or closed (closed ones until the retention purge)."""
+        with self._db.session() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(HandoffTicket).where(HandoffTicket.person_id == person_id)
+            ) or 0)
+
     def position_in_queue(self, ticket_id: int) -> int:
         """1-based rank among waiting tickets (oldest first); 0 if not waiting."""
         with self._db.session() as session:
