@@ -8,6 +8,7 @@ import sys
 from functools import cache
 
 from bot.core.errors import TerraProError
+from bot.core.terminal import TerminalSafeStream
 from bot.settings import Settings
 
 
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=settings_factory().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Messages, names and catalogue cells end up on a terminal: none may carry escape sequences.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(sys.stdout), TerminalSafeStream(sys.stderr)
     try:
         result = args.run(args)
     except TerraProError as exc:
@@ -57,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout, sys.stderr = streams
     return int(result or 0)
 
 

@@ -44,3 +44,8 @@ def test_piped_chat_answers_each_line_and_continues_later(tmp_path, tmp_path_fac
     assert "Couture" in out
     again = run_chat(tmp_path, cache, "et a kafountine ?\n")
     assert "Kafountine" in again and "Couture" in again
+
+
+def test_rendered_replies_carry_no_escape_sequences():
+    replies = [Reply("\x1b[2Jbonjour", (Button("\x1b]0;x\x07Un", "/a"),))]
+    assert render(replies).splitlines() == ["bot> bonjour", "     [1] Un"]
