@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_PLACE_KM = 40  # farther than this from every known commune: ask instead of guessing
 HISTORY = 5  # past intents kept for the referent's summary (never the texts)
+MAX_PENDING_MEDIA = 3  # voice notes / photos waiting for the young person's « yes » to a referent
 NON_TEXT_REPLIES = {
     MessageKind.VOICE: "voice",
     MessageKind.IMAGE: "image",
@@ -99,6 +100,8 @@ class ConversationService:
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
 
+        if message.media is not None:
+            return [self._offer_referent(person, state, slots, message, language)]
         if message.kind in NON_TEXT_REPLIES:
             return [self._menu_reply(self._texts.get(NON_TEXT_REPLIES[message.kind], language), language)]
         prefix = ""
@@ -152,6 +155,20 @@ class ConversationService:
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies
+
+    def _offer_referent(
+        self, person: PersonRecord, state: dict[str, Any], slots: dict[str, Any], message: IncomingMessage,
+        language: str,
+    ) -> Reply:
+        """The bot cannot listen to a voice note or read a photo: one button hands it to a referent."""
+        assert message.media is not None
+        kept = list(slots.get(slot_names.PENDING_MEDIA) or [])[-(MAX_PENDING_MEDIA - 1):]
+        slots[slot_names.PENDING_MEDIA] = kept + [message.media.to_dict()]
+        self._states.save(person.id, {"slots": slots, "intents": list(state.get("intents") or [])})
+        return Reply(
+            self._texts.get(f"media_offer_{message.media.kind}", language),
+            (Button(self._texts.get("media_offer_button", language), "/talk_to_human"),),
+        )
 
     def _menu_reply(self, text: str, language: str) -> Reply:
         return Reply(text, tuple(

@@ -9,10 +9,12 @@ from typing import Any
 from bot.catalogue.model import Catalogue
 from bot.core.messages import IncomingMessage
 from bot.core.ports import MessageHandler
+from bot.core.texts import Texts
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
 from bot.broadcast.composer import BroadcastComposer
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
+from bot.handoff.media import MediaRelay
 from bot.handoff.notifications import NotificationDispatcher
 from bot.handoff.outbox import ChannelOutbox
 from bot.handoff.permanences import Permanences
@@ -39,6 +41,7 @@ class Handoff:
     bus: NotificationBus
     consumer: RedisConsumer | None
     referents: ReferentRepository
+    media: MediaRelay  # channels register their MediaTransport (voice notes, photos)
 
     def handler(self, core: MessageHandler) -> RoutingHandler:
         """What the Telegram adapter gets instead of the core."""
@@ -79,7 +82,8 @@ def build_handoff(
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
     outbox = ChannelOutbox()
-    dispatcher = NotificationDispatcher(outbox, notices)
+    media = MediaRelay()
+    dispatcher = NotificationDispatcher(outbox, notices, media, media_failure_text(Texts.load(settings.content_dir)))
     consumer: RedisConsumer | None = None
     bus: NotificationBus
     if settings.redis_url or redis_client is not None:
@@ -99,5 +103,13 @@ def build_handoff(
     return Handoff(
         service=service, gate=HandoffGate(service, lets_through), console=ReferentConsole(service, composer_for(catalogue)),
         worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
-        bus=bus, consumer=consumer, referents=referents,
+        bus=bus, consumer=consumer, referents=referents, media=media,
     )
+
+
+def media_failure_text(texts: Texts) -> Callable[[str, str], str]:
+    """What the sender of a voice note or photo reads when it could not be relayed."""
+    def text(reason: str, kind: str) -> str:
+        return texts.get(f"media_failed_{reason}", "fr", what=texts.get(f"media_what_{kind}", "fr"))
+
+    return text

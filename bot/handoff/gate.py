@@ -69,6 +69,12 @@ class HandoffGate:
         if payload in STOP_PAYLOADS or (short and words[0] == "stop") or is_stop(message.text or ""):
             await self._service.cancel_by_person(ticket, person, stopped=True)
             return None
+        if message.media is not None:
+            # A voice note or photo goes to the referent now, or as soon as one takes the ticket.
+            if ticket.status == "assigned" and await self._service.relay_media_to_referent(ticket, person, message.media):
+                return []
+            if self._service.keep_media(ticket, message.media):
+                return [Reply(texts.MEDIA_KEPT)]
         if ticket.status != "assigned" or self._lets_through(message):
             return None
         if await self._service.relay_to_referent(ticket, person, message):

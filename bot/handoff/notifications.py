@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, MediaRef, Reply
 from bot.handoff.ports import Outbox
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,10 @@ class Notification:
     edit_ref: str | None = None
     # (ticket id, referent id): remember the sent message so it can be edited when the ticket is taken.
     notice_for: tuple[int, int] | None = None
+    # A voice note or photo to relay, ``reply.text`` being its caption (bot.handoff.media).
+    media: MediaRef | None = None
+    # (channel, external id) of whoever sent the media: told in plain words if it cannot be relayed.
+    failure_to: tuple[str, str] | None = None
 
     def to_json(self) -> str:
         return json.dumps({
@@ -30,18 +34,23 @@ class Notification:
             "buttons": [[b.title, b.payload] for b in self.reply.buttons],
             "edit_ref": self.edit_ref,
             "notice_for": list(self.notice_for) if self.notice_for else None,
+            "media": self.media.to_dict() if self.media else None,
+            "failure_to": list(self.failure_to) if self.failure_to else None,
         }, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Notification:
         data: dict[str, Any] = json.loads(raw)
         notice = data.get("notice_for")
+        failure_to = data.get("failure_to")
         return cls(
             channel=str(data["channel"]),
             external_id=str(data["external_id"]),
             reply=Reply(str(data.get("text") or ""), tuple(Button(str(t), str(p)) for t, p in data.get("buttons") or [])),
             edit_ref=data.get("edit_ref"),
             notice_for=(int(notice[0]), int(notice[1])) if notice else None,
+            media=MediaRef.from_dict(data["media"]) if data.get("media") else None,
+            failure_to=(str(failure_to[0]), str(failure_to[1])) if failure_to else None,
         )
 
 
@@ -51,15 +60,29 @@ class NoticeLog(Protocol):
     def record(self, ticket_id: int, referent_id: int, message_ref: str) -> None: ...
 
 
+class MediaRelayer(Protocol):
+    async def relay(self, media: MediaRef, to_channel: str, to_id: str, caption: str) -> str | None: ...
+
+
 class NotificationDispatcher:
-    def __init__(self, outbox: Outbox, notices: NoticeLog) -> None:
+    """``media``: relays voice notes and photos; ``failure_text(reason)`` tells their sender why not."""
+
+    def __init__(
+        self, outbox: Outbox, notices: NoticeLog, media: MediaRelayer | None = None,
+        failure_text: Any = None,
+    ) -> None:
         self._outbox = outbox
         self._notices = notices
+        self._media = media
+        self._failure_text = failure_text
 
     async def dispatch(self, notification: Notification) -> None:
         # A failed delivery must not stop the queue: logged (no text, no id) and dropped;
         # re-announcement covers lost announcements.
         try:
+            if notification.media is not None:
+                await self._relay_media(notification)
+                return
             if notification.edit_ref is not None:
                 await self._outbox.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
@@ -70,3 +93,16 @@ class NotificationDispatcher:
                 self._notices.record(*notification.notice_for, sent.message_id)
         except Exception as exc:
             log.error("handoff delivery failed on %s: %s", notification.channel, type(exc).__name__)
+
+    async def _relay_media(self, notification: Notification) -> None:
+        media = notification.media
+        assert media is not None
+        reason = "unavailable"
+        if self._media is not None:
+            found = await self._media.relay(media, notification.channel, notification.external_id, notification.reply.text)
+            if found is None:
+                return
+            reason = found
+        if notification.failure_to is not None and self._failure_text is not None:
+            channel, external_id = notification.failure_to
+            await self._outbox.send(channel, external_id, Reply(self._failure_text(reason, media.kind)))

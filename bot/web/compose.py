@@ -13,7 +13,9 @@ from bot.channels.telegram import (
     telegram_routes,
 )
 from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
+from bot.channels.telegram.media import TelegramMedia
 from bot.channels.whatsapp.channel import build_whatsapp
+from bot.channels.whatsapp.media import build_whatsapp_media
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
@@ -34,6 +36,9 @@ def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
         handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
+        media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.sender.within_window)
+        handoff.media.register("whatsapp", media)
+        on_shutdown.append(media.aclose)
         whatsapp_sender = whatsapp.sender
     if settings.telegram_enabled:
         # httpx logs request URLs, and Telegram's carry the bot token.
@@ -41,6 +46,7 @@ def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
         # Registered referents' messages go to the referent console, everyone else's to the bot.
         telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
         handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
+        handoff.media.register("telegram", TelegramMedia(telegram.bot))
         telegram_sender = sender_of(telegram)
         routes += telegram_routes(settings, telegram)
         on_startup.append(lambda: start_application(telegram))

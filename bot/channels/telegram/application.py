@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.channels.telegram.adapter import COMMANDS
 from bot.channels.telegram.callback_data import ButtonCodec
 from bot.channels.telegram.config import validate_token
+from bot.channels.telegram.media import file_base_url
 from bot.channels.telegram.conversation import TelegramConversation
 from bot.channels.telegram.flood import FloodLimiter
 from bot.channels.telegram.ordering import PerChatUpdateProcessor
@@ -38,6 +39,8 @@ def build_application(
         .token(token)
         # PTB appends the token: ".../bot" + token + "/sendMessage".
         .base_url(settings.telegram_base_url)
+        # Voice notes and photos relayed to referents are downloaded from here.
+        .base_file_url(file_base_url(settings.telegram_base_url))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)
         .build()

@@ -34,11 +34,13 @@ def run(make_services: Callable[[], Any]) -> int:
 def run_polling_with_handoff(services: Any) -> None:
     """Polling, with referents' messages routed to their console, the hand-off and broadcast workers running."""
     from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
+    from bot.channels.telegram.media import TelegramMedia
     from bot.handoff.outbox import TelegramOutbox
 
     handoff = services.handoff
     app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
     handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
+    handoff.media.register("telegram", TelegramMedia(app.bot))
     broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
