@@ -121,12 +121,16 @@ async def test_voice_note_offer_accept_take_and_reply(world):
     assert len(bot_api.uploads) == 2
 
 
-async def test_expired_voice_note_the_young_person_is_told(world):
-    services, whatsapp, referents, graph_api, bot_api = world
+async def _held_by_awa(services, whatsapp) -> None:
     awa = services.handoff.referents.add("Awa", AWA)
     await _post(whatsapp, _text("je veux parler a un referent", 1))
     [ticket] = services.handoffs.waiting()
     await services.handoff.service.claim(awa, ticket.id)
+
+
+async def test_expired_voice_note_the_young_person_is_told(world):
+    services, whatsapp, referents, graph_api, bot_api = world
+    await _held_by_awa(services, whatsapp)
     await _post(whatsapp, _voice("wamid.V9", "never-stored"))  # Meta no longer has it
     assert bot_api.uploads == []
     assert "n'est plus disponible" in _wa_texts(graph_api)[-1]
@@ -134,10 +138,7 @@ async def test_expired_voice_note_the_young_person_is_told(world):
 
 async def test_referent_told_when_the_whatsapp_window_is_closed(world):
     services, whatsapp, referents, graph_api, bot_api = world
-    awa = services.handoff.referents.add("Awa", AWA)
-    await _post(whatsapp, _text("je veux parler a un referent", 1))
-    [ticket] = services.handoffs.waiting()
-    await services.handoff.service.claim(awa, ticket.id)
+    await _held_by_awa(services, whatsapp)
     graph_api.fail_for(YOUNG, 131047)
     bot_api.add_file("tg-photo", b"\xff\xd8\xff" + b"j" * 100)
     await services.handoff.handler(services.conversation).handle(IncomingMessage(

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.whatsapp.graph import GraphClient, GraphError
+from bot.channels.whatsapp.graph import GraphClient, GraphError, _error_code, _json_or_none
 from bot.channels.whatsapp.sender import WINDOW_CLOSED_CODES
 from bot.core.messages import MediaRef
 from bot.handoff.media import MediaError, check_size, check_type
@@ -48,9 +48,9 @@ class WhatsAppMedia:
 
     async def fetch(self, media: MediaRef, into: Path, max_bytes: int) -> str:
         info = await self._http.get(f"{self._base}/{media.file_id}", headers=self._headers)
-        body = _json(info)
+        body = _json_or_none(info)
         if info.status_code >= 400 or not isinstance(body, dict) or not body.get("url"):
-            raise MediaError("expired" if info.status_code in (400, 404) or _code(body) in EXPIRED_CODES else "unavailable")
+            raise MediaError("expired" if info.status_code in (400, 404) or _error_code(body) in EXPIRED_CODES else "unavailable")
         size = body.get("file_size")
         check_size(media.kind, int(size) if isinstance(size, int) else None)
         mime_type = str(body.get("mime_type") or media.mime_type)
@@ -79,7 +79,7 @@ class WhatsAppMedia:
                 data={"messaging_product": "whatsapp", "type": mime_type},
                 files={"file": (path.name, handle, mime_type)},
             )
-        body = _json(upload)
+        body = _json_or_none(upload)
         if upload.status_code >= 400 or not isinstance(body, dict) or not body.get("id"):
             raise MediaError("unavailable")
         message_type = _MESSAGE_TYPES[kind]
@@ -96,20 +96,6 @@ class WhatsAppMedia:
 
 def _payload(to: str, message_type: str, content: dict[str, Any]) -> dict[str, Any]:
     return {"messaging_product": "whatsapp", "to": to, "type": message_type, message_type: content}
-
-
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _code(body: Any) -> int | None:
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        code = body["error"].get("code")
-        return code if isinstance(code, int) else None
-    return None
 
 
 def build_whatsapp_media(settings: Any, graph: GraphClient, within_window: Callable[[str], bool],
