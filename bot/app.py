@@ -109,8 +109,10 @@ def build_storage(settings: Settings) -> Storage:
         locks = RedisUserLocks(
             connect_async(settings.redis_url), key_of=lambda key: identity.lookup_hash("lock", key)
         )
+    persons = PersonRepository(db, state_store=states)
+    persons.protect_clear_ids()  # rows from before ids were encrypted at rest
     return Storage(
-        db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
+        db=db, states=states, locks=locks, persons=persons,
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
         unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db),
     )

@@ -158,6 +158,17 @@ class PersonRepository:
             session.flush()
             return self._record(person)
 
+    def protect_clear_ids(self) -> int:
+        """Rows written before ids were protected (platform id in clear, nothing encrypted):
+        encrypt and hash them in place. Idempotent; run at start-up, cheap when none is left."""
+        with self._db.session() as session:
+            rows = session.scalars(select(Person).where(Person.external_id_encrypted.is_(None))).all()
+            for person in rows:
+                clear = person.external_id
+                person.external_id_encrypted = self._identity.seal(person.channel, clear)
+                person.external_id = self.lookup_hash(person.channel, clear)
+            return len(rows)
+
     # PersonDirectory port --------------------------------------------------
 
     def mark_unreachable(self, channel: str, external_id: str) -> None:

@@ -103,3 +103,18 @@ def test_a_configured_secret_wins_and_must_be_long(tmp_path):
     assert not (tmp_path / KEY_FILE).exists()
     with pytest.raises(SecretKeyError, match="trop court"):
         master_key("short", tmp_path)
+
+
+def test_rows_from_before_encryption_are_protected_in_place(db):
+    from bot.storage.models import Person
+
+    with db.session() as session:  # what an older version wrote
+        session.add(Person(channel="whatsapp", external_id=NUMBER, display_name="Awa"))
+    persons = PersonRepository(db)
+    assert persons.protect_clear_ids() == 1
+    assert persons.protect_clear_ids() == 0
+    found = persons.find("whatsapp", NUMBER)
+    assert found is not None and found.external_id == NUMBER and found.display_name == "Awa"
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM persons")).one()
+    assert all(NUMBER not in str(value) for value in row)
