@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     register_nlu(sub, lambda: _nlu_engine(settings_factory()))
     register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
     register_catalogue(sub, settings_factory)
-    from bot.storage.cli import register as register_privacy
+    from bot.storage.retention_cli import register as register_privacy
 
     register_privacy(sub, lambda: _storage(settings_factory()), settings_factory)
     _register_channels(sub, services_factory)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
-from bot.storage.cli import register
+from bot.storage.retention_cli import register
 from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.handoff import HandoffRepository
