@@ -5,7 +5,8 @@ hand-off gate asks this before relaying a message.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from bot.core.input import clean
 from bot.core.messages import IncomingMessage, MessageKind
@@ -13,13 +14,11 @@ from bot.core.messages import IncomingMessage, MessageKind
 PRIVACY_INTENTS = frozenset({"delete_my_data", "my_data"})
 
 
-class Understanding(Protocol):
-    def parse(self, text: str) -> dict[str, Any]: ...
-
-
 class PrivacyRequests:
-    def __init__(self, nlu: Understanding, threshold: float) -> None:
-        self._nlu = nlu
+    """``parse``: the NLU's parse, looked up only when a message needs it (the model loads lazily)."""
+
+    def __init__(self, parse: Callable[[str], dict[str, Any]], threshold: float) -> None:
+        self._parse = parse
         self._threshold = threshold
 
     def __call__(self, message: IncomingMessage) -> bool:
@@ -31,5 +30,5 @@ class PrivacyRequests:
         cleaned = clean(message.text)
         if not cleaned.has_words:
             return False
-        intent = self._nlu.parse(cleaned.text).get("intent") or {}
+        intent = self._parse(cleaned.text).get("intent") or {}
         return intent.get("name") in PRIVACY_INTENTS and float(intent.get("confidence") or 0) >= self._threshold

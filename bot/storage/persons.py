@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
 from bot.storage.identity import IdentityError, IdentityProtector
+from bot.storage.queue import InboxItem, OutboxItem, queue_hash
 from bot.storage.models import (
     CHANNELS,
     LANGUAGES,
@@ -197,6 +198,13 @@ class PersonRepository:
     def delete_everything(self, person_id: int) -> bool:
         """Erase the person and every row about them. True if they existed."""
         with self._db.session() as session:
+            person = session.get(Person, person_id)
+            if person is not None and person.external_id_encrypted:
+                # Queued or finished inbox/outbox rows of this person (keyed by "channel:id").
+                clear = self._identity.open(person.channel, person.external_id_encrypted)
+                key = queue_hash(self._identity, f"{person.channel}:{clear}")
+                for queue in (InboxItem, OutboxItem):
+                    session.execute(delete(queue).where(queue.key == key))
             # Explicit deletes for our tables (FK cascades cover tables other
             # modules hang off persons.id, on both databases).
             for model in (UnansweredQuestion, HandoffTicket, Subscription, ConversationState):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,10 +21,13 @@ class Recorded:
     path: str
     authorization: str
     body: dict[str, Any]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 class FakeGraphAPI:
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        # Seconds each answer takes (a real platform is not instant): load benchmarks use 0.03.
+        self.latency = latency
         self._lock = threading.Lock()
         self.messages: list[Recorded] = []
         self.refused: list[Recorded] = []
@@ -109,7 +113,7 @@ class FakeGraphAPI:
             return [r.body for r in self.messages]
 
     def _answer(self, path: str, auth: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        record = Recorded(path, auth, body)
+        record = Recorded(path, auth, body, time.monotonic())
         with self._lock:
             if self._throttles:
                 how = self._throttles.popleft()
@@ -135,6 +139,9 @@ class FakeGraphAPI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+            wbufsize = -1  # headers and body in one segment: no Nagle/delayed-ACK stall
+
             def do_GET(self) -> None:  # noqa: N802
                 auth = self.headers.get("Authorization", "")
                 if self.path.startswith("/download/"):
@@ -155,6 +162,8 @@ class FakeGraphAPI:
                 except ValueError:
                     body = {}
                 status, answer = fake._answer(self.path, self.headers.get("Authorization", ""), body)
+                if fake.latency:
+                    time.sleep(fake.latency)
                 self._reply(status, answer, "application/json")
 
             def _reply(self, status: int, answer: Any, content_type: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.app import build_services
+from bot.channels.inbox import build_inbox_pump
 from bot.channels.whatsapp import build_whatsapp
 from bot.handoff.outbox import WhatsAppOutbox
 from bot.settings import Settings
@@ -42,7 +43,7 @@ def graph_api():
 
 
 @pytest.fixture(params=["sqlite", "postgres+redis"])
-def stack(request, tmp_path, nlu_cache_dir, graph_api):
+async def stack(request, tmp_path, nlu_cache_dir, graph_api):
     settings = Settings(
         data_dir=tmp_path / "data", nlu_cache_dir=nlu_cache_dir, redis_url="", database_url="",
         whatsapp_token="test-token", whatsapp_phone_number_id=PHONE_NUMBER_ID,
@@ -55,14 +56,18 @@ def stack(request, tmp_path, nlu_cache_dir, graph_api):
         redis_client = request.getfixturevalue("redis_client")
         settings = settings.model_copy(update={"database_url": schema_url(postgres_db), "redis_url": REDIS_URL})
     services = build_services(settings, today=lambda: date(2026, 1, 1))
+    inbox = build_inbox_pump(settings, services.db)
+    await inbox.start()
     whatsapp = build_whatsapp(
-        settings, services.conversation, services.persons, services.dedupe,
-        DeliveryStatusRepository(services.db), clock=Clock(),
+        settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
+        inbox=inbox, clock=Clock(),
     )
     referents = FakeOutbox()
     services.handoff.outbox.register("telegram", referents)
     services.handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
     yield services, whatsapp, referents, redis_client
+    await inbox.stop()
+    await whatsapp.aclose()
     services.close()
 
 

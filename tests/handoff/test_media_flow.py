@@ -10,6 +10,7 @@ from telegram import Bot
 
 from bot.app import build_services
 from bot.channels.telegram.media import TelegramMedia, file_base_url
+from bot.channels.inbox import build_inbox_pump
 from bot.channels.whatsapp import build_whatsapp
 from bot.channels.whatsapp.media import build_whatsapp_media
 from bot.core.messages import IncomingMessage, MediaRef, MessageKind
@@ -42,8 +43,10 @@ async def world(tmp_path, nlu_cache_dir):
         whatsapp_api_base_url=graph_api.base_url, whatsapp_verify_token=VERIFY_TOKEN, whatsapp_app_secret=APP_SECRET,
     )
     services = build_services(settings, today=lambda: date(2026, 1, 1))
-    whatsapp = build_whatsapp(settings, services.conversation, services.persons, services.dedupe,
-                              DeliveryStatusRepository(services.db), clock=Clock())
+    inbox = build_inbox_pump(settings, services.db)
+    await inbox.start()
+    whatsapp = build_whatsapp(settings, services.conversation, services.persons,
+                              DeliveryStatusRepository(services.db), inbox=inbox, clock=Clock())
     referents = FakeOutbox()
     handoff = services.handoff
     handoff.outbox.register("telegram", referents)
@@ -53,6 +56,7 @@ async def world(tmp_path, nlu_cache_dir):
     async with Bot(TOKEN, base_url=bot_api.base_url, base_file_url=file_base_url(bot_api.base_url)) as bot:
         handoff.media.register("telegram", TelegramMedia(bot))
         yield services, whatsapp, referents, graph_api, bot_api
+    await inbox.stop()
     await media.aclose()
     await whatsapp.aclose()
     services.close()
