@@ -34,6 +34,8 @@ from bot.storage import schema
 from bot.storage.database import Database
 from bot.storage.identity import IdentityProtector
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
+from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turns import TurnRunner
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -69,6 +71,7 @@ class Storage:
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
+    shared: SharedKeyStore
 
 
 class App:
@@ -111,6 +114,10 @@ class App:
     @property
     def dedupe(self) -> ProcessedMessageRepository:
         return self.storage.dedupe
+
+    @property
+    def shared(self) -> SharedKeyStore:
+        return self.storage.shared
 
     # -- content ---------------------------------------------------------------------
 
@@ -171,7 +178,7 @@ class App:
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
-            flood_limit=self.settings.flood_limit_per_minute,
+            flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------
@@ -184,6 +191,7 @@ class App:
 
         handoff = build_handoff(
             self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
+            shared=self.storage.shared,
             # « Qu'est-ce que tu sais sur moi ? » and « supprime mes données » reach the bot during a hand-off.
             lets_through=PrivacyRequests(lambda text: self.nlu.parse(text), self.settings.nlu_threshold),
         )
@@ -194,8 +202,9 @@ class App:
     def admin_broadcast(self) -> Broadcast:
         """Create, preview, list campaigns: no channel, no NLU."""
         from bot.broadcast.compose import build_broadcast
+        from bot.core.outbound import ChannelPorts
 
-        return build_broadcast(self, {})
+        return build_broadcast(self, ChannelPorts())
 
     def sending_broadcast(self) -> Broadcast:
         """`broadcast send` and `worker`: the enabled channels, send-only (no polling, no webhook)."""
@@ -245,17 +254,25 @@ def build_storage(settings: Settings) -> Storage:
     schema.ensure_current(db, auto_upgrade=db.dialect == "sqlite")
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
+    shared: SharedKeyStore = SqlSharedKeyStore(db)
     if settings.redis_url:
         from bot.storage.redis_client import connect, connect_async
 
-        states = RedisConversationStateStore(connect(settings.redis_url), states)
+        redis = connect(settings.redis_url)
+        states = RedisConversationStateStore(redis, states)
         locks = RedisUserLocks(
             connect_async(settings.redis_url), key_of=lambda key: identity.lookup_hash("lock", key)
         )
+        shared = RedisSharedKeyStore(redis)
     persons = PersonRepository(db, state_store=states)
     persons.protect_clear_ids()  # rows from before ids were encrypted at rest
     return Storage(
         db=db, states=states, locks=locks, persons=persons,
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
-        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db),
+        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
     )
+
+
+def build_turn_runner(settings: Settings, db: Database) -> TurnRunner | None:
+    """Message turns off the event loop, one unit of work each (none: on the loop, as before)."""
+    return TurnRunner(db, settings.turn_workers) if settings.turn_workers > 0 else None

@@ -1,13 +1,14 @@
 """One message for one person, as it travels between workers, and its delivery."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.messages import Button, MediaRef, Reply
-from bot.handoff.ports import Outbox
+from bot.core.outbound import OutboundPort
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,10 @@ class NotificationDispatcher:
     """``media``: relays voice notes and photos; ``failure_text(reason)`` tells their sender why not."""
 
     def __init__(
-        self, outbox: Outbox, notices: NoticeLog, media: MediaRelayer | None = None,
+        self, port: OutboundPort, notices: NoticeLog, media: MediaRelayer | None = None,
         failure_text: Any = None,
     ) -> None:
-        self._outbox = outbox
+        self._port = port
         self._notices = notices
         self._media = media
         self._failure_text = failure_text
@@ -84,13 +85,13 @@ class NotificationDispatcher:
                 await self._relay_media(notification)
                 return
             if notification.edit_ref is not None:
-                await self._outbox.edit(
+                await self._port.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
                 )
                 return
-            sent = await self._outbox.send(notification.channel, notification.external_id, notification.reply)
-            if sent is not None and sent.message_id and notification.notice_for:
-                self._notices.record(*notification.notice_for, sent.message_id)
+            result = await self._port.send(notification.channel, notification.external_id, notification.reply)
+            if result.sent and result.message_ref and notification.notice_for:
+                await asyncio.to_thread(self._notices.record, *notification.notice_for, result.message_ref)
         except Exception as exc:
             log.error("handoff delivery failed on %s: %s", notification.channel, type(exc).__name__)
 
@@ -105,4 +106,4 @@ class NotificationDispatcher:
             reason = found
         if notification.failure_to is not None and self._failure_text is not None:
             channel, external_id = notification.failure_to
-            await self._outbox.send(channel, external_id, Reply(self._failure_text(reason, media.kind)))
+            await self._port.send(channel, external_id, Reply(self._failure_text(reason, media.kind)))

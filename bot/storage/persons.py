@@ -116,7 +116,7 @@ class PersonRepository:
                     return self.update(found.id, display_name=name) or found
                 return found
             try:
-                with self._db.session() as session:
+                with self._db.session(savepoint=True) as session:
                     person = Person(
                         channel=channel,
                         external_id=self.lookup_hash(channel, external_id),

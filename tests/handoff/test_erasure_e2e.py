@@ -15,7 +15,6 @@ from sqlalchemy import text
 from bot.app import build_services
 from bot.channels.inbox import build_inbox_pump
 from bot.channels.whatsapp import build_whatsapp
-from bot.handoff.outbox import WhatsAppOutbox
 from bot.settings import Settings
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web import create_app
@@ -60,11 +59,11 @@ async def stack(request, tmp_path, nlu_cache_dir, graph_api):
     await inbox.start()
     whatsapp = build_whatsapp(
         settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
-        inbox=inbox, clock=Clock(),
+        services.shared, inbox=inbox, clock=Clock(),
     )
     referents = FakeOutbox()
-    services.handoff.outbox.register("telegram", referents)
-    services.handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
+    services.handoff.ports.register("telegram", referents)
+    services.handoff.ports.register("whatsapp", whatsapp.port)
     yield services, whatsapp, referents, redis_client
     await inbox.stop()
     await whatsapp.aclose()

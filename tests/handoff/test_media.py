@@ -46,7 +46,7 @@ def private_tmp(tmp_path, monkeypatch):
 class Window:
     open = True
 
-    def __call__(self, wa_id: str) -> bool:
+    async def __call__(self, wa_id: str) -> bool:
         return self.open
 
 

@@ -1,6 +1,7 @@
 """A WhatsApp voice note through the real core and hand-off: offer, accept, referent takes it, relay both ways."""
 from __future__ import annotations
 
+import asyncio
 import copy
 from datetime import date
 
@@ -14,7 +15,6 @@ from bot.channels.inbox import build_inbox_pump
 from bot.channels.whatsapp import build_whatsapp
 from bot.channels.whatsapp.media import build_whatsapp_media
 from bot.core.messages import IncomingMessage, MediaRef, MessageKind
-from bot.handoff.outbox import WhatsAppOutbox
 from bot.settings import Settings
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web import create_app
@@ -46,12 +46,12 @@ async def world(tmp_path, nlu_cache_dir):
     inbox = build_inbox_pump(settings, services.db)
     await inbox.start()
     whatsapp = build_whatsapp(settings, services.conversation, services.persons,
-                              DeliveryStatusRepository(services.db), inbox=inbox, clock=Clock())
+                              DeliveryStatusRepository(services.db), services.shared, inbox=inbox, clock=Clock())
     referents = FakeOutbox()
     handoff = services.handoff
-    handoff.outbox.register("telegram", referents)
-    handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
-    media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.sender.within_window)
+    handoff.ports.register("telegram", referents)
+    handoff.ports.register("whatsapp", whatsapp.port)
+    media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window)
     handoff.media.register("whatsapp", media)
     async with Bot(TOKEN, base_url=bot_api.base_url, base_file_url=file_base_url(bot_api.base_url)) as bot:
         handoff.media.register("telegram", TelegramMedia(bot))
@@ -67,6 +67,14 @@ async def world(tmp_path, nlu_cache_dir):
 def _wa_texts(graph_api) -> list[str]:
     return [b.get("text", {}).get("body") or b.get("interactive", {}).get("body", {}).get("text", "")
             for b in graph_api.bodies() if b.get("to") == YOUNG]
+
+
+async def _eventually(check, timeout: float = 5.0) -> None:
+    """Relays triggered by a turn run on the event loop after the turn: wait for them."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "not relayed in time"
+        await asyncio.sleep(0.02)
 
 
 async def _post(whatsapp, payload) -> None:
@@ -122,7 +130,7 @@ async def test_voice_note_offer_accept_take_and_reply(world):
     # A second voice note while the referent holds the chat goes straight to them.
     graph_api.add_media("m2", VOICE, "audio/ogg")
     await _post(whatsapp, _voice("wamid.V2", "m2"))
-    assert len(bot_api.uploads) == 2
+    await _eventually(lambda: len(bot_api.uploads) == 2)
 
 
 async def _held_by_awa(services, whatsapp) -> None:
@@ -136,8 +144,8 @@ async def test_expired_voice_note_the_young_person_is_told(world):
     services, whatsapp, referents, graph_api, bot_api = world
     await _held_by_awa(services, whatsapp)
     await _post(whatsapp, _voice("wamid.V9", "never-stored"))  # Meta no longer has it
+    await _eventually(lambda: "n'est plus disponible" in _wa_texts(graph_api)[-1])
     assert bot_api.uploads == []
-    assert "n'est plus disponible" in _wa_texts(graph_api)[-1]
 
 
 async def test_referent_told_when_the_whatsapp_window_is_closed(world):

@@ -7,14 +7,14 @@ fetched with the bearer token, streamed to a file. Upload: ``POST
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot.channels.whatsapp.graph import GraphClient, GraphError, _error_code, _json_or_none
-from bot.channels.whatsapp.sender import WINDOW_CLOSED_CODES
+from bot.channels.whatsapp.port import WINDOW_CLOSED_CODES
 from bot.core.messages import MediaRef
 from bot.handoff.media import MediaError, check_size, check_type
 
@@ -34,7 +34,7 @@ class WhatsAppMedia:
         base_url: str,
         phone_number_id: str,
         token: str,
-        within_window: Callable[[str], bool],
+        within_window: Callable[[str], Awaitable[bool]],
     ) -> None:
         self._http = http
         self._graph = graph
@@ -70,7 +70,7 @@ class WhatsAppMedia:
         return mime_type
 
     async def send(self, external_id: str, kind: str, path: Path, mime_type: str, caption: str) -> None:
-        if not self._within_window(external_id):
+        if not await self._within_window(external_id):
             raise MediaError("window")
         with path.open("rb") as handle:
             upload = await self._http.post(
@@ -98,7 +98,7 @@ def _payload(to: str, message_type: str, content: dict[str, Any]) -> dict[str, A
     return {"messaging_product": "whatsapp", "to": to, "type": message_type, message_type: content}
 
 
-def build_whatsapp_media(settings: Any, graph: GraphClient, within_window: Callable[[str], bool],
+def build_whatsapp_media(settings: Any, graph: GraphClient, within_window: Callable[[str], Awaitable[bool]],
                          http: httpx.AsyncClient | None = None) -> WhatsAppMedia:
     return WhatsAppMedia(
         http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0)), graph,

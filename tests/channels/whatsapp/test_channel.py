@@ -9,27 +9,28 @@ from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp import WhatsAppConfigError, build_whatsapp
 from bot.storage.database import Database
 from bot.storage.queue import DurableQueue, InboxItem
+from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.persons import PersonRepository
 from bot.web import create_app
 from tests.channels.whatsapp.conftest import WA_ID, load, post_signed
 
 
-def test_refuses_to_build_without_app_secret(settings, handler, persons, status_repo):
+def test_refuses_to_build_without_app_secret(settings, handler, persons, status_repo, shared):
     no_secret = settings.model_copy(update={"whatsapp_app_secret": ""})
     with pytest.raises(WhatsAppConfigError, match="TERRAPRO_WHATSAPP_APP_SECRET"):
-        build_whatsapp(no_secret, handler, persons, status_repo)
+        build_whatsapp(no_secret, handler, persons, status_repo, shared)
 
 
-def test_refuses_to_build_without_token(settings, handler, persons, status_repo):
+def test_refuses_to_build_without_token(settings, handler, persons, status_repo, shared):
     no_token = settings.model_copy(update={"whatsapp_token": "", "dev_mode": "insecure-local"})
     with pytest.raises(WhatsAppConfigError, match="TERRAPRO_WHATSAPP_TOKEN"):
-        build_whatsapp(no_token, handler, persons, status_repo)
+        build_whatsapp(no_token, handler, persons, status_repo, shared)
 
 
-async def test_dev_mode_accepts_unsigned_posts(settings, handler, persons, status_repo, clock, inbox):
+async def test_dev_mode_accepts_unsigned_posts(settings, handler, persons, status_repo, shared, clock, inbox):
     dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
-    channel = build_whatsapp(dev, handler, persons, status_repo, inbox=inbox, clock=clock)
+    channel = build_whatsapp(dev, handler, persons, status_repo, shared, inbox=inbox, clock=clock)
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/webhooks/whatsapp", content=json.dumps(load("text.json")))
@@ -45,7 +46,9 @@ async def test_with_the_real_person_and_inbox_repositories(settings, handler, cl
     persons = PersonRepository(db)
     inbox = InboxPump(DurableQueue(db, InboxItem), idle_poll=0.02)
     await inbox.start()
-    channel = build_whatsapp(settings, handler, persons, DeliveryStatusRepository(db), inbox=inbox, clock=clock)
+    channel = build_whatsapp(
+        settings, handler, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db), inbox=inbox, clock=clock,
+    )
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         for _ in range(2):
@@ -60,35 +63,35 @@ async def test_with_the_real_person_and_inbox_repositories(settings, handler, cl
 
 
 @pytest.mark.parametrize("value", ["true", "1", "yes", "insecure"])
-def test_dev_mode_accepts_only_the_explicit_value(settings, handler, persons, status_repo, value):
+def test_dev_mode_accepts_only_the_explicit_value(settings, handler, persons, status_repo, shared, value):
     dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": value})
     with pytest.raises(WhatsAppConfigError, match="insecure-local"):
-        build_whatsapp(dev, handler, persons, status_repo)
+        build_whatsapp(dev, handler, persons, status_repo, shared)
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "bot.example.org"])
-def test_insecure_local_is_refused_on_a_public_address(settings, handler, persons, status_repo, host):
+def test_insecure_local_is_refused_on_a_public_address(settings, handler, persons, status_repo, shared, host):
     dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
     with pytest.raises(WhatsAppConfigError, match="locale"):
-        build_whatsapp(dev, handler, persons, status_repo, bind_host=host)
+        build_whatsapp(dev, handler, persons, status_repo, shared, bind_host=host)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
-async def test_insecure_local_is_allowed_on_loopback(settings, handler, persons, status_repo, host):
+async def test_insecure_local_is_allowed_on_loopback(settings, handler, persons, status_repo, shared, host):
     dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
-    channel = build_whatsapp(dev, handler, persons, status_repo, bind_host=host)
+    channel = build_whatsapp(dev, handler, persons, status_repo, shared, bind_host=host)
     await channel.aclose()
 
 
-def test_a_short_app_secret_is_refused(settings, handler, persons, status_repo):
+def test_a_short_app_secret_is_refused(settings, handler, persons, status_repo, shared):
     short = settings.model_copy(update={"whatsapp_app_secret": "x" * 15})
     with pytest.raises(WhatsAppConfigError, match="trop court"):
-        build_whatsapp(short, handler, persons, status_repo)
+        build_whatsapp(short, handler, persons, status_repo, shared)
 
 
-async def test_a_signed_server_with_dev_mode_still_checks_signatures(settings, handler, persons, status_repo, clock, inbox):
+async def test_a_signed_server_with_dev_mode_still_checks_signatures(settings, handler, persons, status_repo, shared, clock, inbox):
     dev = settings.model_copy(update={"dev_mode": "insecure-local"})
-    channel = build_whatsapp(dev, handler, persons, status_repo, inbox=inbox, clock=clock)
+    channel = build_whatsapp(dev, handler, persons, status_repo, shared, inbox=inbox, clock=clock)
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         response = await client.post("/webhooks/whatsapp", content=json.dumps(load("text.json")))

@@ -6,8 +6,8 @@ from before are converted in place by the application at start-up
 (``PersonRepository.protect_clear_ids``): the key is the application's, not the
 migration's.
 
-Revision ID: 0004_person_id_encrypted
-Revises: 0003_durable_inbox_and_outbox
+Revision ID: 0005_person_id_encrypted
+Revises: 0004_shared_keys
 Create Date: 2026-11-26
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_person_id_encrypted"
-down_revision = "0003_durable_inbox_and_outbox"
+revision = "0005_person_id_encrypted"
+down_revision = "0004_shared_keys"
 branch_labels = None
 depends_on = None
 
