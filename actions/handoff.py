@@ -27,19 +27,26 @@ class ActionTalkToHuman(TerritoryMixin, TerraProAction):
             topic=self.topic(tracker),
             summary=self.summary(tracker),
         )
+        if existing:
+            for media in tracker.get_slot(slots.PENDING_MEDIA) or []:
+                handoffs.add_media(existing.id, media)
         position = handoffs.position_in_queue(ticket.id)
         key = "handoff_already" if existing else "handoff_requested"
         dispatcher.utter_message(text=self.text(key, tracker, position=position))
-        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0), SlotSet(slots.PENDING_MEDIA, None)]
 
     def topic(self, tracker: Tracker) -> dict[str, Any]:
-        return {
+        topic = {
             "last_intent": self.previous_intent(tracker),
             "filiere": tracker.get_slot(slots.FILIERE),
             "lieu": tracker.get_slot(slots.LIEU),
             # Routes the ticket to the referents of the person's territory when the bassin is unknown.
             "territoire": self.known_territory(tracker)[0],
         }
+        media = tracker.get_slot(slots.PENDING_MEDIA)
+        if media:  # relayed to the referent who takes the ticket
+            topic["media"] = list(media)
+        return topic
 
     def previous_intent(self, tracker: Tracker) -> str | None:
         intents = [e.get("parse_data", {}).get("intent", {}).get("name") for e in tracker.events if e.get("event") == "user"]

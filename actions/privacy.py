@@ -20,7 +20,8 @@ class ActionAskDeleteMyData(TerraProAction):
         dispatcher.utter_message(
             text=self.text("delete_confirm", tracker),
             buttons=[
-                button(self.text("answer_yes", tracker), intent_payload("affirm")),
+                # Not "/affirm": a delete request passes the hand-off gate, a bare "yes" is relayed.
+                button(self.text("answer_yes", tracker), intent_payload("delete_my_data")),
                 button(self.text("answer_no", tracker), intent_payload("deny")),
             ],
         )
@@ -33,9 +34,12 @@ class ActionDeleteMyData(TerraProAction):
     def name(self) -> str:
         return "action_delete_my_data"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         person = self.person(tracker)
-        self.services.persons.delete_everything(person.id)
+        if self.services.eraser is not None:
+            await self.services.eraser.erase(person)
+        else:
+            self.services.persons.delete_everything(person.id)
         dispatcher.utter_message(text=self.text("delete_done", tracker))
         return [Restarted()]
 
@@ -47,3 +51,64 @@ class ActionDeleteCancelled(TerraProAction):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=self.text("delete_cancelled", tracker), buttons=self.menu_buttons(tracker))
         return [SlotSet(slots.PENDING, None)]
+
+
+class ActionMyData(TerraProAction):
+    """« Qu'est-ce que tu sais sur moi ? »: read back, in plain words, what the repositories hold."""
+
+    def name(self) -> str:
+        return "action_my_data"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(
+            text="\n".join(self._lines(tracker)),
+            buttons=[button(self.text("my_data_delete_button", tracker), intent_payload("delete_my_data"))],
+        )
+        return []
+
+    def _lines(self, tracker: Tracker) -> list[str]:
+        services = self.services
+        person = self.person(tracker)
+        days = services.retention_days
+        lines = [
+            self.text("my_data_intro", tracker),
+            self.text("my_data_channel", tracker, channel=self.text(f"channel_{person.channel}", tracker)),
+        ]
+        if person.display_name:
+            lines.append(self.text("my_data_name", tracker, name=person.display_name))
+        lines.append(self.text("my_data_language", tracker, spoken=self.text(f"language_{person.language}", tracker)))
+        area = self._area(tracker, person.territoire, person.bassin)
+        if area:
+            lines.append(self.text("my_data_area", tracker, area=area))
+        search = self._search(tracker)
+        if search:
+            lines.append(self.text("my_data_search", tracker, search=search))
+        subscription = services.subscriptions.get(person.id)
+        if subscription is not None:
+            lines.append(self.text(
+                "my_data_subscription", tracker,
+                area=self._area(tracker, subscription.territoire, subscription.bassin) or "",
+            ))
+        counted = (
+            ("my_data_reminders", services.reminders.booked_for(person.id)),
+            ("my_data_tickets", services.handoffs.count_for(person.id)),
+            ("my_data_questions", services.unanswered.count_for(person.id)),
+        )
+        lines += [self.text(key, tracker, count=count, days=days) for key, count in counted if count]
+        lines.append(self.text("my_data_nothing_else", tracker))
+        return lines
+
+    def _area(self, tracker: Tracker, territoire: str | None, bassin: str | None) -> str:
+        parts = [self.text(f"territoire_{territoire}", tracker)] if territoire else []
+        if bassin:
+            parts.append(bassin)
+        return ", ".join(parts)
+
+    def _search(self, tracker: Tracker) -> str:
+        code = tracker.get_slot(slots.FILIERE)
+        labels = {f.code: f.label for f in self.services.catalogue.filieres}
+        parts = [labels.get(code, code)] if code else []
+        lieu = tracker.get_slot(slots.LIEU)
+        if lieu:
+            parts.append(str(lieu))
+        return ", ".join(parts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Callable, Protocol
 
 from actions.profile_words import ProfileReader
 from bot.broadcast.reminders import Reminders
@@ -16,6 +16,7 @@ from bot.catalogue.search import CatalogueSearch
 from bot.core.phrases import PhraseLists
 from bot.core.texts import Texts
 from bot.handoff.permanences import Permanences
+from bot.storage.records import PersonRecord
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -23,6 +24,12 @@ from bot.storage.repositories import (
     SubscriptionRepository,
     UnansweredRepository,
 )
+
+
+class PersonEraser(Protocol):
+    """Deletes everything about a person, telling whoever must know first (a referent)."""
+
+    async def erase(self, person: PersonRecord) -> bool: ...
 
 
 @dataclass
@@ -41,3 +48,7 @@ class ActionServices:
     profile: ProfileReader  # reads « j'ai 15 ans », « je suis en fauteuil » (content/profile.yml)
     permanences: Permanences  # when referents answer, per bassin (content/permanences.csv)
     phrases: PhraseLists  # content/phrases.yml: follow-up aspects, result ranks, off-topic words
+    # How long closed requests and unanswered questions are kept (TERRAPRO_RETENTION_DAYS).
+    retention_days: int = 365
+    # Set by the composition root once the hand-off exists; without it, a plain delete.
+    eraser: PersonEraser | None = None

@@ -34,6 +34,7 @@ from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
 from bot.storage import schema
 from bot.storage.database import Database
+from bot.storage.identity import IdentityProtector
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.repositories import (
     ConversationStateStore,
@@ -45,6 +46,7 @@ from bot.storage.repositories import (
     SubscriptionRepository,
     UnansweredRepository,
 )
+from bot.storage.secret_key import master_key
 from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
 from bot.storage.turns import TurnRunner
 
@@ -162,6 +164,7 @@ class App:
             reminders=Reminders(CampaignRepository(self.db), None, self.events),
             profile=ProfileReader(self.texts.profile_words), permanences=Permanences.load(self.settings.content_dir),
             phrases=self.phrases,
+            retention_days=self.settings.retention_days,
         )
 
     @cached_property
@@ -198,12 +201,19 @@ class App:
 
     @cached_property
     def handoff(self) -> Handoff:
+        from bot.core.privacy_requests import PrivacyRequests
         from bot.handoff.compose import build_handoff
+        from bot.handoff.erasure import HandoffAwareEraser
 
-        return build_handoff(
+        handoff = build_handoff(
             self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
             shared=self.storage.shared,
+            # « Qu'est-ce que tu sais sur moi ? » and « supprime mes données » reach the bot during a hand-off.
+            lets_through=PrivacyRequests(lambda text: self.nlu.parse(text), self.settings.nlu_threshold),
         )
+        # The delete action tells a referent holding the chat before the rows go.
+        self.actions.eraser = HandoffAwareEraser(self.persons, handoff.service)
+        return handoff
 
     def admin_broadcast(self) -> Broadcast:
         """Create, preview, list campaigns: no channel, no NLU."""
@@ -287,7 +297,8 @@ def nlu_extra_values(catalogue: Catalogue) -> dict[str, dict[str, str]]:
 
 def build_storage(settings: Settings) -> Storage:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database.from_url(settings.effective_database_url)
+    identity = IdentityProtector(master_key(settings.secret_key, settings.data_dir))
+    db = Database.from_url(settings.effective_database_url, identity=identity)
     # SQLite is one process's own file: it upgrades itself, so `terrapro chat` just works.
     # PostgreSQL is shared by every process: an operator runs `terrapro db upgrade` once.
     schema.ensure_current(db, auto_upgrade=db.dialect == "sqlite")
@@ -299,10 +310,14 @@ def build_storage(settings: Settings) -> Storage:
 
         redis = connect(settings.redis_url)
         states = RedisConversationStateStore(redis, states)
-        locks = RedisUserLocks(connect_async(settings.redis_url))
+        locks = RedisUserLocks(
+            connect_async(settings.redis_url), key_of=lambda key: identity.lookup_hash("lock", key)
+        )
         shared = RedisSharedKeyStore(redis)
+    persons = PersonRepository(db, state_store=states)
+    persons.protect_clear_ids()  # rows from before ids were encrypted at rest
     return Storage(
-        db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
+        db=db, states=states, locks=locks, persons=persons,
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
         unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
     )

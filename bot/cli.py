@@ -15,6 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from bot.core.errors import TerraProError
+from bot.core.terminal import TerminalSafeStream
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     app = cache(lambda: _app(settings()))
     args = build_parser(settings, app).parse_args(argv)
     configure_logging(settings().log_level)
+    # Messages, names and catalogue cells end up on a terminal: none may carry escape sequences.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafeStream(sys.stdout), TerminalSafeStream(sys.stderr)
     try:
         result = args.run(args)
     except TerraProError as exc:
@@ -33,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        sys.stdout, sys.stderr = streams
     return int(result or 0)
 
 
@@ -60,12 +66,14 @@ def build_parser(settings: Callable[[], Settings], app: Callable[[], App]) -> ar
     from bot.handoff.cli import register as register_handoff
     from bot.nlu.cli import register as register_nlu
     from bot.storage.cli import register as register_db
+    from bot.storage.retention_cli import register as register_privacy
 
     register_broadcast(sub, lambda: app().admin_broadcast(), lambda: app().sending_broadcast())
     register_nlu(sub, lambda: app().nlu)
     register_handoff(sub, lambda: app().storage, stats_sub)
     register_catalogue(sub, settings)
     register_db(sub, lambda: _database(settings()))
+    register_privacy(sub, lambda: app().storage, settings)
     _register_servers(sub, app)
     return parser
 
@@ -130,7 +138,7 @@ def _register_servers(sub, app) -> None:
         description="Lance le bot Telegram en long polling (TERRAPRO_TELEGRAM_TOKEN requis).",
     )
     telegram.set_defaults(run=lambda args: _telegram(app))
-    register_web(sub, lambda: _web_app(app()))
+    register_web(sub, lambda host: _web_app(app(), host))
     register_action_server(sub, app)
 
 
@@ -141,7 +149,7 @@ def _telegram(make_app) -> int:
     return run(make_app)
 
 
-def _web_app(app: App):
+def _web_app(app: App, host: str):
     from bot.web.compose import build_web_app
 
-    return build_web_app(app)
+    return build_web_app(app, host)

@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+INSECURE_LOCAL = "insecure-local"
+
+
 def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "terrapro"
 
@@ -51,8 +54,14 @@ class Settings(BaseSettings):
     whatsapp_broadcast_template: str = ""
     # Messages per second for the number (replies first, then broadcasts); Cloud API allows ~80.
     whatsapp_send_rate: float = 50.0
-    # Lets `terrapro serve` start without a WhatsApp app secret (never in production).
-    dev_mode: bool = False
+    # Only the exact value "insecure-local" lets `terrapro serve` accept unsigned
+    # WhatsApp webhooks, and only when bound to a loopback address.
+    dev_mode: str = ""
+
+    # Master secret for ids at rest and log tokens; empty: a key file in data_dir.
+    secret_key: str = ""
+    # Hand-off transcripts, unanswered questions and delivery rows older than this are purged.
+    retention_days: int = Field(default=365, ge=1)
 
     handoff_renotify_minutes: int = 15
 
@@ -79,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def effective_nlu_cache_dir(self) -> Path:
         return self.nlu_cache_dir or self.data_dir / "nlu-cache"
+
+    @property
+    def insecure_local_dev(self) -> bool:
+        return self.dev_mode == INSECURE_LOCAL
 
     @property
     def telegram_enabled(self) -> bool:

@@ -23,3 +23,21 @@ def test_stats_envois_shows_statuses_and_error_codes(tmp_path, tmp_path_factory,
     out = capsys.readouterr().out
     assert "delivered 1" in out
     assert "131026 ×1" in out
+
+
+def test_questions_never_echo_terminal_escape_sequences(tmp_path, tmp_path_factory, monkeypatch, capsys):
+    from bot.app import build_storage
+
+    monkeypatch.setenv("TERRAPRO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TERRAPRO_NLU_CACHE_DIR", str(tmp_path_factory.mktemp("nlu")))
+    monkeypatch.delenv("TERRAPRO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("TERRAPRO_REDIS_URL", raising=False)
+    storage = build_storage(Settings())
+    pid = storage.persons.get_or_create("telegram", "42").id
+    storage.unanswered.record(pid, "\x1b]0;titre\x07\x1b[2Jc'est \x1b[31mrouge\x1b[0m \u202eesrever", "nlu_fallback", 0.1, "fr")
+    storage.db.dispose()
+
+    assert main(["questions"]) == 0
+    out = capsys.readouterr().out
+    assert "c'est rouge esrever" in out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out

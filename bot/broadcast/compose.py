@@ -14,6 +14,7 @@ from bot.catalogue.loader import load_events
 from bot.core.outbound import ChannelPorts
 from bot.storage.base import utcnow
 from bot.storage.campaigns import CampaignRepository
+from bot.storage.retention import PeriodicPurge, RetentionPurge
 
 
 @dataclass
@@ -49,5 +50,6 @@ def build_broadcast(
         repo, services.subscriptions, engine, events, clock=clock, bassins=bassins, filieres=filieres
     )
     reminders = Reminders(repo, engine, events, clock=clock)
-    worker = BroadcastWorker(service, reminders, interval=worker_interval)
+    purge = PeriodicPurge(RetentionPurge(services.db, services.settings.retention_days))
+    worker = BroadcastWorker(service, reminders, interval=worker_interval, housekeeping=purge)
     return Broadcast(repo, engine, service, reminders, worker)

@@ -32,6 +32,10 @@ class Reminders:
         self._events = {e.id: e for e in events}
         self._clock = clock
 
+    def booked_for(self, person_id: int) -> int:
+        """Reminders still to send to the person."""
+        return sum(1 for r in self._repo.reminders_for(person_id) if r.status == "queued")
+
     def request(self, person_id: int, event_id: str) -> ReminderRecord:
         """Book the reminder (idempotent). Refused for an unknown or past event, or one happening today."""
         event = self._events.get((event_id or "").strip())

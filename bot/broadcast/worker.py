@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,7 +31,10 @@ class BroadcastWorker:
         interval: float = 30.0,
         # Longer than the engine's heartbeat period: a live sender is never taken for dead.
         stall_after: timedelta = timedelta(minutes=2),
+        # Retention purge (bot.storage.retention.PeriodicPurge): throttled by itself.
+        housekeeping: Callable[[], object] | None = None,
     ) -> None:
+        self._housekeeping = housekeeping
         self._service = service
         self._reminders = reminders
         self._interval = interval
@@ -38,6 +42,11 @@ class BroadcastWorker:
 
     async def run_once(self, stop: asyncio.Event | None = None) -> Tick:
         tick = Tick()
+        if self._housekeeping is not None:
+            try:
+                self._housekeeping()
+            except Exception as exc:  # the purge is retried next time; sending goes on
+                log.warning("retention purge failed: %s", type(exc).__name__)
         todo = {c.id: c for c in self._service.due()}
         todo.update({c.id: c for c in self._service.stalled(self._stall_after)})
         for campaign_id in sorted(todo):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +16,41 @@ from pathlib import Path
 from bot.core.errors import ContentError
 
 MAX_PROBLEMS = 20
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+# Text direction overrides and isolates can make a cell display differently from what
+# it contains (a phone number or a link shown reversed): never in the catalogue.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# A cell starting with one of these is run as a formula by spreadsheets.
+FORMULA_STARTS = ("=", "+", "-", "@")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+
+
+def forbidden_character(cell: str) -> str | None:
+    """A description of the first control or bidi-override character in ``cell``, if any."""
+    for ch in cell:
+        if ch in _BIDI_CONTROLS:
+            return f"caractère de sens d'écriture caché (U+{ord(ch):04X})"
+        if unicodedata.category(ch) == "Cc":
+            return "caractère nul" if ch == "\x00" else f"caractère de contrôle (U+{ord(ch):04X})"
+    return None
+
+
+def neutralise_formula(cell: str) -> str:
+    """What the project writes into a CSV: a cell a spreadsheet would run gets a leading quote.
+
+    Plain numbers (a longitude like -16.27) are left as they are: a spreadsheet reads them as numbers.
+    """
+    if cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _restore_formula(cell: str) -> str:
+    """The inverse of neutralise_formula, when reading a file the project wrote."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
 
 
 class ContentProblems(ContentError):
@@ -81,6 +118,10 @@ def read_rows(
     """Yields stripped rows; header problems stop the file, row problems are the caller's."""
     name = name or path.name
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ContentProblems([ContentError(
+                name, None, f"fichier trop gros (plus de {MAX_FILE_BYTES // (1024 * 1024)} Mo) : est-ce bien le bon ?"
+            )])
         data = path.read_bytes()
     except FileNotFoundError:
         raise ContentProblems([ContentError(name, None, "fichier introuvable")]) from None
@@ -113,6 +154,15 @@ def read_rows(
         if not any(cell.strip() for cell in cells):
             continue  # blank lines left by spreadsheets
         seen_rows += 1
+        if seen_rows > MAX_ROWS:
+            problems.add(name, reader.line_num, f"plus de {MAX_ROWS} lignes : fichier refusé")
+            raise TooManyProblems
+        bad = [(column, forbidden_character(cell)) for column, cell in zip(header, cells)]
+        bad = [(column, reason) for column, reason in bad if reason]
+        if bad:
+            column, reason = bad[0]
+            problems.add(name, reader.line_num, f"colonne « {column} » : {reason}, à retirer")
+            continue
         if len(cells) != len(header):
             problems.add(
                 name,
@@ -120,7 +170,7 @@ def read_rows(
                 f"{len(cells)} valeurs au lieu de {len(header)} (virgule en trop ou guillemets manquants ?)",
             )
             continue
-        values = {column: cell.strip() for column, cell in zip(header, cells)}
+        values = {column: _restore_formula(cell.strip()) for column, cell in zip(header, cells)}
         for column in optional:
             values.setdefault(column, "")
         yield Row(reader.line_num, values)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.catalogue.csvfile import neutralise_formula
 from bot.catalogue.loader import (
     CATALOGUE_FILE,
     COURSE_COLUMNS,
@@ -76,7 +77,8 @@ def _atomic_write_csv(target: Path, header: tuple[str, ...], rows: list[list[str
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    # A coordinator opens this file in a spreadsheet: no cell may run as a formula there.
+    writer.writerows([[neutralise_formula(str(cell)) for cell in row] for row in rows])
     data = buffer.getvalue().encode("utf-8")
     descriptor, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -28,6 +28,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Débouchés name jobs, never pay: an amount or a salary word is refused.
 _PAY = re.compile(r"\d|€|\b(fcfa|cfa|euros?|francs?|salaires?|smic|paye|payé|gagner|gagne)\b", re.IGNORECASE)
+_ID = re.compile(r"^[A-Z0-9-]{1,40}$")
 
 
 def load_catalogue(content_dir: Path) -> Catalogue:
@@ -230,7 +231,10 @@ def read_events(path: Path, places: tuple[Place, ...]) -> tuple[list[Event], lis
 def _check_identity(row: Row, v: dict[str, str], seen: dict[str, int], name: str, problems: Problems) -> bool:
     """Rows of every content file: a unique id and a known territory."""
     ok = True
-    if v["id"] in seen:
+    if not _ID.match(v["id"]):
+        problems.add(name, row.line, f"identifiant « {v['id'][:40]} » invalide : seulement A-Z, 0-9 et « - » (ex. BIG-ABE-01)")
+        ok = False
+    elif v["id"] in seen:
         problems.add(name, row.line, f"identifiant « {v['id']} » en double (déjà ligne {seen[v['id']]})")
         ok = False
     if v["territoire"] not in TERRITORIES:

@@ -9,6 +9,7 @@ from typing import TextIO
 
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.ports import MessageHandler
+from bot.core.terminal import terminal_safe
 
 CHANNEL = "cli"
 
@@ -21,7 +22,7 @@ def render(replies: list[Reply]) -> str:
         for button in reply.buttons:
             number += 1
             lines.append(f"     [{number}] {button.title}")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def render_buttons(buttons: tuple[Button, ...]) -> str:
@@ -60,6 +61,6 @@ async def chat(
             break
         line = line.rstrip("\n")
         if not interactive:
-            print(f"toi> {line}", file=stdout)
+            print(terminal_safe(f"toi> {line}"), file=stdout)
         last = await handler.handle(to_message(line, user_id, last))
         print(render(last), file=stdout, flush=True)

@@ -38,6 +38,7 @@ FLOOD_WINDOW_S = 60.0
 FLOOD_LIMIT = 10
 MAX_PLACE_KM = 40  # farther than this from every known commune: ask instead of guessing
 HISTORY = 5  # past intents kept for the referent's summary (never the texts)
+MAX_PENDING_MEDIA = 3  # voice notes / photos waiting for the young person's « yes » to a referent
 NON_TEXT_REPLIES = {
     MessageKind.VOICE: "voice",
     MessageKind.IMAGE: "image",
@@ -126,6 +127,8 @@ class ConversationService:
                 self._states.save(person.id, state)  # keeps the flood count
                 return taken
 
+        if message.media is not None:
+            return [self._offer_referent(person, state, slots, message, language)]
         if message.kind in NON_TEXT_REPLIES:
             return [self._menu_reply(self._texts.get(NON_TEXT_REPLIES[message.kind], language), language)]
         prefix = ""
@@ -200,6 +203,20 @@ class ConversationService:
         state = self._states.load(person.id) if person is not None else None
         pairs = ((state or {}).get("slots") or {}).get(slot_names.LAST_BUTTONS) or []
         return tuple(Button(str(title), str(payload)) for title, payload in pairs)
+    def _offer_referent(
+        self, person: PersonRecord, state: dict[str, Any], slots: dict[str, Any], message: IncomingMessage,
+        language: str,
+    ) -> Reply:
+        """The bot cannot listen to a voice note or read a photo: one button hands it to a referent."""
+        assert message.media is not None
+        kept = list(slots.get(slot_names.PENDING_MEDIA) or [])[-(MAX_PENDING_MEDIA - 1):]
+        slots[slot_names.PENDING_MEDIA] = kept + [message.media.to_dict()]
+        flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
+        self._states.save(person.id, {"slots": slots, "intents": list(state.get("intents") or []), **flood_marks})
+        return Reply(
+            self._texts.get(f"media_offer_{message.media.kind}", language),
+            (Button(self._texts.get("media_offer_button", language), "/talk_to_human"),),
+        )
 
     def _flood_check(self, state: dict[str, Any]) -> bool | None:
         """Count this turn in ``state``; None to answer it, True to say "doucement" once, False to stay silent."""

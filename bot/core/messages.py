@@ -31,6 +31,30 @@ class Location:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """A voice note or photo still held by the platform (never its content).
+
+    ``file_id``: WhatsApp media id or Telegram file_id; valid on ``channel`` only.
+    """
+
+    channel: str
+    file_id: str
+    kind: str  # "voice" or "image"
+    mime_type: str = ""
+    size: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"channel": self.channel, "file_id": self.file_id, "kind": self.kind,
+                "mime_type": self.mime_type, "size": self.size}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> MediaRef:
+        size = data.get("size")
+        return cls(str(data["channel"]), str(data["file_id"]), str(data["kind"]),
+                   str(data.get("mime_type") or ""), int(size) if isinstance(size, int) else None)
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     channel: str  # "cli", "telegram", "whatsapp"
     user_id: str  # the platform's id for the person (chat id, wa_id, CLI name)
@@ -42,6 +66,8 @@ class IncomingMessage:
     display_name: str | None = None
     # The platform's message id, used to drop duplicate deliveries.
     message_id: str | None = None
+    # A voice note or photo that a referent may receive.
+    media: MediaRef | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,8 @@ def message_to_dict(message: IncomingMessage) -> dict[str, Any]:
     data["kind"] = message.kind.value
     if message.location is not None:
         data["location"] = {"latitude": message.location.latitude, "longitude": message.location.longitude}
+    if message.media is not None:
+        data["media"] = message.media.to_dict()
     return data
 
 
@@ -74,4 +102,6 @@ def message_from_dict(data: dict[str, Any]) -> IncomingMessage:
     values["kind"] = MessageKind(values.get("kind") or MessageKind.TEXT.value)
     location = values.get("location")
     values["location"] = Location(float(location["latitude"]), float(location["longitude"])) if location else None
+    media = values.get("media")
+    values["media"] = MediaRef.from_dict(media) if media else None
     return IncomingMessage(**values)

@@ -28,6 +28,7 @@ INTENT_ACTIONS = {
     "talk_to_human": "action_talk_to_human",
     "bot_challenge": "action_bot_challenge",
     "delete_my_data": "action_ask_delete_my_data",
+    "my_data": "action_my_data",
     "help": "action_help",
     "inform_location": "action_inform_location",
     "inform_profile": "action_inform_profile",

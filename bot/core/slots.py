@@ -13,8 +13,9 @@ LANGUAGE = "language"
 RESUME = "resume"  # the request waiting for the territory answer: {"intent": …, "entities": {…}}, never text
 PROFILE = "profile"  # what the person said about themself: age, niveau, fauteuil, pour
 LAST_BUTTONS = "last_buttons"  # [title, payload] of the buttons last shown (the bot's words, never the person's)
+PENDING_MEDIA = "pending_media"  # voice notes / photos offered to a referent (platform ids, not files)
 
 ALL = (
     FILIERE, LIEU, TERRITOIRE, BASSIN, LAST_RESULTS, RESULTS_SHOWN, SHOWN_COURSE, PENDING, MISSES, LANGUAGE,
-    RESUME, PROFILE, LAST_BUTTONS,
+    RESUME, PROFILE, LAST_BUTTONS, PENDING_MEDIA,
 )

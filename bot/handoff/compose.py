@@ -1,17 +1,21 @@
 """Builds the hand-off parts from settings and storage (called by the composition root)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.catalogue.model import Catalogue
+from bot.core.messages import IncomingMessage
 from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
 from bot.core.pump import QueuePump
+from bot.core.texts import Texts
 from bot.handoff.bus import OutboxBus
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
+from bot.handoff.media import MediaRelay
 from bot.handoff.notifications import NotificationDispatcher, OutboxDelivery
 from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
@@ -40,6 +44,7 @@ class Handoff:
     # Delivers what was written to the outbox and not sent at once (any process, with retries).
     outbox: QueuePump
     referents: ReferentRepository
+    media: MediaRelay  # channels register their MediaTransport (voice notes, photos)
 
     def handler(self, core: MessageHandler) -> RoutingHandler:
         """What the Telegram adapter gets instead of the core."""
@@ -74,13 +79,15 @@ def build_handoff(
     worker_interval: float = 15.0,
     ports: ChannelPorts | None = None,
     shared: SharedKeyStore | None = None,
+    lets_through: Callable[[IncomingMessage], bool] | None = None,
 ) -> Handoff:
     """``ports``: the process's outbound ports, filled once the channels are built.
     ``shared``: where /diffuser drafts live (default: the database)."""
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
     ports = ports if ports is not None else ChannelPorts()
-    dispatcher = NotificationDispatcher(ports, notices)
+    media = MediaRelay()
+    dispatcher = NotificationDispatcher(ports, notices, media, media_failure_text(Texts.load(settings.content_dir)))
     outbox = QueuePump(DurableQueue(db, OutboxItem), lease=timedelta(seconds=settings.inbox_lease_seconds))
     bus = OutboxBus(db, DurableQueue(db, OutboxItem), outbox)
     outbox.register_all(lambda: ports.channels, OutboxDelivery(dispatcher, bus))
@@ -90,7 +97,16 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue, shared or SqlSharedKeyStore(db))),
+        service=service, gate=HandoffGate(service, lets_through),
+        console=ReferentConsole(service, composer_for(catalogue, shared or SqlSharedKeyStore(db))),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
-        bus=bus, outbox=outbox, referents=referents,
+        bus=bus, outbox=outbox, referents=referents, media=media,
     )
+
+
+def media_failure_text(texts: Texts) -> Callable[[str, str], str]:
+    """What the sender of a voice note or photo reads when it could not be relayed."""
+    def text(reason: str, kind: str) -> str:
+        return texts.get(f"media_failed_{reason}", "fr", what=texts.get(f"media_what_{kind}", "fr"))
+
+    return text

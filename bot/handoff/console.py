@@ -38,6 +38,8 @@ class ReferentConsole:
             raw = message.payload or ""
         elif message.kind is MessageKind.TEXT:
             raw = message.text or ""
+        elif message.media is not None:
+            return await self._service.relay_media_to_person(referent, message.media)
         else:
             return [Reply(texts.ONLY_TEXT)]
         raw = raw.strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.core.policy import is_stop
@@ -41,8 +42,12 @@ def parse_rating(payload: str | None) -> tuple[int, int] | None:
 
 
 class HandoffGate:
-    def __init__(self, service: HandoffService) -> None:
+    """``lets_through``: messages the bot must answer even while a referent holds the chat
+    (a young person asking what is stored about them, or to delete it)."""
+
+    def __init__(self, service: HandoffService, lets_through: Callable[[IncomingMessage], bool] | None = None) -> None:
         self._service = service
+        self._lets_through = lets_through or (lambda _message: False)
 
     async def intercept(self, person: PersonRecord, message: IncomingMessage) -> list[Reply] | None:
         payload = message.payload if message.kind is MessageKind.BUTTON else None
@@ -64,7 +69,13 @@ class HandoffGate:
         if payload in STOP_PAYLOADS or (short and words[0] == "stop") or is_stop(message.text or ""):
             await self._service.cancel_by_person(ticket, person, stopped=True)
             return None
-        if ticket.status != "assigned":
+        if message.media is not None:
+            # A voice note or photo goes to the referent now, or as soon as one takes the ticket.
+            if ticket.status == "assigned" and await self._service.relay_media_to_referent(ticket, person, message.media):
+                return []
+            if self._service.keep_media(ticket, message.media):
+                return [Reply(texts.MEDIA_KEPT)]
+        if ticket.status != "assigned" or self._lets_through(message):
             return None
         if await self._service.relay_to_referent(ticket, person, message):
             return []

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, MediaRef, Reply
 from bot.core.outbound import OutboundPort, SendResult, SendStatus
 from bot.core.pump import GiveUp, RetryLater
 from bot.handoff import texts
@@ -27,6 +27,10 @@ class Notification:
     # (channel, external id, first name): whom to tell, and about whom, if this can never be delivered
     # (a referent's relay to a young person whose WhatsApp window closed).
     on_failure: tuple[str, str, str] | None = None
+    # A voice note or photo to relay, ``reply.text`` being its caption (bot.handoff.media).
+    media: MediaRef | None = None
+    # (channel, external id) of whoever sent the media: told in plain words if it cannot be relayed.
+    failure_to: tuple[str, str] | None = None
 
     def to_json(self) -> str:
         return json.dumps({
@@ -37,6 +41,8 @@ class Notification:
             "edit_ref": self.edit_ref,
             "notice_for": list(self.notice_for) if self.notice_for else None,
             "on_failure": list(self.on_failure) if self.on_failure else None,
+            "media": self.media.to_dict() if self.media else None,
+            "failure_to": list(self.failure_to) if self.failure_to else None,
         }, ensure_ascii=False)
 
     @classmethod
@@ -44,6 +50,7 @@ class Notification:
         data: dict[str, Any] = json.loads(raw)
         notice = data.get("notice_for")
         failure = data.get("on_failure")
+        failure_to = data.get("failure_to")
         return cls(
             channel=str(data["channel"]),
             external_id=str(data["external_id"]),
@@ -51,6 +58,8 @@ class Notification:
             edit_ref=data.get("edit_ref"),
             notice_for=(int(notice[0]), int(notice[1])) if notice else None,
             on_failure=(str(failure[0]), str(failure[1]), str(failure[2])) if failure else None,
+            media=MediaRef.from_dict(data["media"]) if data.get("media") else None,
+            failure_to=(str(failure_to[0]), str(failure_to[1])) if failure_to else None,
         )
 
 
@@ -60,14 +69,29 @@ class NoticeLog(Protocol):
     def record(self, ticket_id: int, referent_id: int, message_ref: str) -> None: ...
 
 
+class MediaRelayer(Protocol):
+    async def relay(self, media: MediaRef, to_channel: str, to_id: str, caption: str) -> str | None: ...
+
+
 class NotificationDispatcher:
-    def __init__(self, port: OutboundPort, notices: NoticeLog) -> None:
+    """``media``: relays voice notes and photos; ``failure_text(reason)`` tells their sender why not."""
+
+    def __init__(
+        self, port: OutboundPort, notices: NoticeLog, media: MediaRelayer | None = None,
+        failure_text: Any = None,
+    ) -> None:
         self._port = port
         self._notices = notices
+        self._media = media
+        self._failure_text = failure_text
 
     async def dispatch(self, notification: Notification) -> SendResult:
         """Send (or edit) once; never raises for a delivery problem."""
         try:
+            if notification.media is not None:
+                # A media relay reports its own failure to whoever sent it (``failure_to``): never retried.
+                await self._relay_media(notification)
+                return SendResult.ok()
             if notification.edit_ref is not None:
                 return await self._port.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
@@ -79,6 +103,19 @@ class NotificationDispatcher:
         except Exception as exc:
             log.error("handoff delivery failed on %s: %s", notification.channel, type(exc).__name__)
             return SendResult.failed(type(exc).__name__)
+
+    async def _relay_media(self, notification: Notification) -> None:
+        media = notification.media
+        assert media is not None
+        reason = "unavailable"
+        if self._media is not None:
+            found = await self._media.relay(media, notification.channel, notification.external_id, notification.reply.text)
+            if found is None:
+                return
+            reason = found
+        if notification.failure_to is not None and self._failure_text is not None:
+            channel, external_id = notification.failure_to
+            await self._port.send(channel, external_id, Reply(self._failure_text(reason, media.kind)))
 
 
 class OutboxDelivery:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.catalogue.model import Catalogue
 from bot.core.input import clean
-from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.core.messages import Button, IncomingMessage, MediaRef, MessageKind, Reply
 from bot.handoff import texts
 from bot.handoff.bus import NotificationBus
 from bot.handoff.notifications import Notification
@@ -189,6 +189,8 @@ class HandoffService:
         ).format(id=ticket.id, bassin=bassin, name=referent.name))
         if person is not None:
             await self._to_person(person, Reply(texts.TAKEN.format(name=referent.name)))
+            for kept in self.handoffs.take_media(ticket.id):
+                await self.relay_media_to_referent(ticket, person, MediaRef.from_dict(kept), referent)
         return [Reply(texts.CLAIMED.format(
             who=_who(person), bassin=bassin, id=ticket.id, summary=ticket.summary, name=referent.name,
             channel=texts.CHANNEL_NAMES.get(ticket.channel, ticket.channel),
@@ -218,6 +220,35 @@ class HandoffService:
         text = texts.PERSON_SAYS.format(who=_who(person), text=describe(message))
         await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
         return True
+
+    async def relay_media_to_referent(
+        self, ticket: TicketRecord, person: PersonRecord, media: MediaRef, referent: ReferentRecord | None = None,
+    ) -> bool:
+        """A voice note or photo to the referent holding the ticket, with first name and ticket number."""
+        referent = referent or (self.referents.get(ticket.referent_id) if ticket.referent_id else None)
+        if referent is None:
+            return False
+        caption = texts.MEDIA_CAPTION.format(who=_who(person), id=ticket.id, what=texts.MEDIA.get(media.kind, ""))
+        await self._bus.publish(Notification(
+            REFERENT_CHANNEL, referent.telegram_id, Reply(caption), media=media,
+            failure_to=(person.channel, person.external_id),
+        ))
+        return True
+
+    def keep_media(self, ticket: TicketRecord, media: MediaRef) -> bool:
+        return self.handoffs.add_media(ticket.id, media.to_dict())
+
+    async def relay_media_to_person(self, referent: ReferentRecord, media: MediaRef) -> list[Reply]:
+        ticket = self.current(referent)
+        if ticket is None:
+            return [Reply(texts.NO_CONVERSATION)]
+        person = self._persons.get(ticket.person_id)
+        if person is not None:
+            await self._bus.publish(Notification(
+                person.channel, person.external_id, Reply(texts.MEDIA_FROM_REFERENT.format(name=referent.name)),
+                media=media, failure_to=(REFERENT_CHANNEL, referent.telegram_id),
+            ))
+        return []
 
     async def relay_to_person(self, referent: ReferentRecord, text: str) -> list[Reply]:
         ticket = self.current(referent)
@@ -282,6 +313,17 @@ class HandoffService:
             bassin = ticket.bassin or "bassin inconnu"
             await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
         return True
+
+    async def person_erased(self, ticket: TicketRecord, person: PersonRecord) -> None:
+        """Before the rows go: whoever holds or was offered the conversation learns it is gone."""
+        referent = self.referents.get(ticket.referent_id) if ticket.referent_id else None
+        if referent is not None:
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, Reply(texts.PERSON_ERASED.format(who=_who(person), id=ticket.id))
+            ))
+        else:
+            bassin = ticket.bassin or "bassin inconnu"
+            await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
 
     def rate(self, person: PersonRecord, ticket_id: int, rating: int) -> bool:
         return self.handoffs.rate(ticket_id, person.id, rating)

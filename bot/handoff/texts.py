@@ -29,6 +29,10 @@ TAKE_BUTTON = "Prendre n°{id}"
 NOTICE_TAKEN = "Demande n°{id} ({bassin}) : prise en charge par {name}."
 NOTICE_YOURS = "Demande n°{id} ({bassin}) : c'est toi qui la prends."
 NOTICE_CANCELLED = "Demande n°{id} ({bassin}) : annulée par le jeune."
+PERSON_ERASED = (
+    "{who} a demandé l'effacement de ses données (demande n°{id}) : la conversation est close "
+    "et tout ce qui la concernait est supprimé. Tes messages ne lui parviendront plus."
+)
 CLAIMED = (
     "Tu parles maintenant avec {who} ({bassin}, {channel}), demande n°{id}.\n{summary}\n"
     "Écris tes messages ici, ils lui sont transmis signés « {name} ». "
@@ -58,7 +62,10 @@ PERSON_LEFT = "{who} a annulé la demande n°{id}. La conversation est finie."
 PERSON_STOPPED = "{who} a écrit STOP : la demande n°{id} est close."
 PRESENT = "C'est noté : tu es présent·e, les nouvelles demandes te seront proposées."
 ABSENT = "C'est noté : tu es absent·e. Tu ne recevras que les rappels des demandes sans réponse. /present pour revenir."
-ONLY_TEXT = "Seul le texte est transmis au jeune : écris ton message."
+ONLY_TEXT = "Seuls le texte, les vocaux et les photos sont transmis au jeune."
+MEDIA_CAPTION = "{who} · demande n°{id} : {what}"
+MEDIA_FROM_REFERENT = "{name} (référent·e)"
+MEDIA_KEPT = "Bien reçu : je le transmettrai au référent dès qu'il prend ta demande."
 BAD_NUMBER = "Indique un numéro de demande, par ex. /prendre 12."
 UNKNOWN_COMMAND = "Commande inconnue. /aide pour la liste."
 HELP = (

@@ -28,7 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, as_utc, utcnow
 from bot.storage.database import Database
+from bot.storage.identity import IdentityProtector
 from bot.storage.models import Person, Subscription
+from bot.storage.persons import clear_external_id
 from bot.storage.records import InvalidValue
 
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done")
@@ -168,7 +170,7 @@ def _reminder_record(r: Reminder) -> ReminderRecord:
 
 
 _CANDIDATE_COLUMNS = (
-    Person.id, Person.channel, Person.external_id, Person.language, Person.last_inbound_at, Person.status,
+    Person.id, Person.channel, Person.external_id_encrypted, Person.language, Person.last_inbound_at, Person.status,
     Subscription.person_id, Subscription.territoire, Subscription.bassin, Subscription.filiere,
 )
 
@@ -194,9 +196,10 @@ def _ineligible_reason(row, segment: tuple[str | None, str | None, str | None] |
     return None
 
 
-def _claimed_from(row_id: int, row) -> ClaimedRow:
+def _claimed_from(row_id: int, row, identity: IdentityProtector) -> ClaimedRow:
     return ClaimedRow(
-        row_id=row_id, person_id=row.id, channel=row.channel, external_id=row.external_id,
+        row_id=row_id, person_id=row.id, channel=row.channel,
+        external_id=clear_external_id(identity, row.channel, row.external_id_encrypted),
         language=row.language, last_inbound_at=as_utc(row.last_inbound_at),
     )
 
@@ -358,7 +361,7 @@ class CampaignRepository:
                     .values(**values)
                 ).rowcount
                 if taken and not reason:
-                    return _claimed_from(found.row_id, found)
+                    return _claimed_from(found.row_id, found, self._db.identity)
             # Skipped, or lost the race for this row: look at the next one.
 
     def _segment(self, campaign_id: int) -> tuple[str | None, str | None, str | None] | None:
@@ -471,7 +474,7 @@ class CampaignRepository:
                 ).rowcount
                 if taken and not reason:
                     reminder = session.get(Reminder, found.reminder_id)
-                    return _reminder_record(reminder), _claimed_from(found.reminder_id, found)  # type: ignore[arg-type]
+                    return _reminder_record(reminder), _claimed_from(found.reminder_id, found, self._db.identity)  # type: ignore[arg-type]
 
     def finish_reminder(self, reminder_id: int, status: str, now: datetime, reason: str | None = None) -> None:
         if status not in FINAL_STATUSES:

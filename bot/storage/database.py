@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.identity import IdentityProtector
 from bot.storage.unit_of_work import current_session
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -22,14 +23,23 @@ _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class Database:
-    def __init__(self, engine: Engine, schema: str | None = None) -> None:
+    """``identity`` protects platform ids at rest; without one, a random key for this
+    process only (tests): ids written then cannot be read by another process."""
+
+    def __init__(
+        self, engine: Engine, schema: str | None = None, identity: IdentityProtector | None = None
+    ) -> None:
         self.engine = engine
         self.schema = schema
+        self.identity = identity or IdentityProtector.ephemeral()
         # expire_on_commit=False: records are built from objects after commit.
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str, *, schema: str | None = None, echo: bool = False) -> Database:
+    def from_url(
+        cls, url: str, *, schema: str | None = None, echo: bool = False,
+        identity: IdentityProtector | None = None,
+    ) -> Database:
         """Build the engine for ``url``.
 
         ``schema`` (PostgreSQL only) puts every table in that schema through the
@@ -40,7 +50,7 @@ class Database:
         if backend == "sqlite":
             if schema is not None:
                 raise ValueError("schema is only supported on PostgreSQL")
-            return cls(_sqlite_engine(url, echo=echo))
+            return cls(_sqlite_engine(url, echo=echo), identity=identity)
         if backend == "postgresql":
             connect_args: dict[str, Any] = {}
             if schema is not None:
@@ -48,7 +58,7 @@ class Database:
                     raise ValueError(f"invalid schema name: {schema!r}")
                 connect_args["options"] = f"-csearch_path={schema}"
             engine = create_engine(url, pool_pre_ping=True, echo=echo, connect_args=connect_args)
-            return cls(engine, schema=schema)
+            return cls(engine, schema=schema, identity=identity)
         raise ValueError(f"unsupported database backend: {backend}")
 
     @property

@@ -1,7 +1,6 @@
 """Platforms redeliver messages (webhook retries): remember which we handled."""
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -12,22 +11,14 @@ from bot.storage.base import utcnow
 from bot.storage.database import Database
 from bot.storage.models import ProcessedMessage
 
-MAX_MESSAGE_ID = 128
-
-
-def _normalise(message_id: str) -> str:
-    message_id = str(message_id)
-    if len(message_id) <= MAX_MESSAGE_ID:
-        return message_id
-    # Over-long ids still dedupe, through a digest that fits the column.
-    return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "replace")).hexdigest()
-
 
 class ProcessedMessageRepository:
     """Implements bot.core.ports.DeliveryDedupe."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # A WhatsApp message id ("wamid.…") encodes the sender's number: keep a keyed hash.
+        self._key = lambda message_id: db.identity.lookup_hash("message", message_id)
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
 
     def first_time(self, channel: str, message_id: str) -> bool:
@@ -36,7 +27,7 @@ class ProcessedMessageRepository:
             return True  # nothing to dedupe on: handle it
         statement = (
             self._insert(ProcessedMessage.__table__)
-            .values(channel=str(channel)[:16], message_id=_normalise(message_id), created_at=utcnow())
+            .values(channel=str(channel)[:16], message_id=self._key(message_id), created_at=utcnow())
             .on_conflict_do_nothing()
             # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
             .returning(ProcessedMessage.__table__.c.message_id)

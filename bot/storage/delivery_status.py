@@ -1,7 +1,8 @@
 """Outgoing message statuses and send-error counts, for stats.
 
-Only platform message ids, statuses and error codes: never a recipient id, a
-phone number or any text.
+Only keyed hashes of platform message ids (a WhatsApp message id encodes the
+recipient's number), statuses and error codes: never a recipient id, a phone
+number or any text.
 """
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class DeliveryStatusRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
 
+    def _key(self, message_id: str) -> str:
+        return self._db.identity.lookup_hash("message", message_id)
+
     def record_status(
         self,
         channel: str,
@@ -52,12 +56,13 @@ class DeliveryStatusRepository:
         code = None if error_code is None else str(error_code)[:32]
         status = status[:16]
         with self._db.session() as session:
-            row = session.get(OutgoingStatus, (channel, message_id[:128]))
+            key = self._key(message_id)
+            row = session.get(OutgoingStatus, (channel, key))
             if row is None:
                 session.add(
                     OutgoingStatus(
                         channel=channel,
-                        message_id=message_id[:128],
+                        message_id=key,
                         status=status,
                         error_code=code,
                         updated_at=at,
@@ -81,7 +86,7 @@ class DeliveryStatusRepository:
 
     def status(self, channel: str, message_id: str) -> str | None:
         with self._db.session() as session:
-            row = session.get(OutgoingStatus, (channel, message_id))
+            row = session.get(OutgoingStatus, (channel, self._key(message_id)))
             return row.status if row else None
 
     def status_counts(self, channel: str) -> dict[str, int]:

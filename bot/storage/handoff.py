@@ -79,6 +79,37 @@ class HandoffRepository:
             ).first()
             return to_record(ticket) if ticket else None
 
+    MAX_MEDIA = 5  # voice notes / photos waiting for a referent, per ticket
+
+    def add_media(self, ticket_id: int, media: dict[str, Any]) -> bool:
+        """Keep a media reference (platform id, never the file) until a referent takes the ticket."""
+        with self._db.session() as session:
+            ticket = session.get(HandoffTicket, ticket_id)
+            if ticket is None or ticket.status not in OPEN_TICKET_STATUSES:
+                return False
+            topic = dict(ticket.topic or {})
+            topic["media"] = (list(topic.get("media") or []) + [dict(media)])[-self.MAX_MEDIA:]
+            ticket.topic = topic
+            return True
+
+    def take_media(self, ticket_id: int) -> list[dict[str, Any]]:
+        """The kept media references, removed from the ticket (relayed once)."""
+        with self._db.session() as session:
+            ticket = session.get(HandoffTicket, ticket_id)
+            if ticket is None:
+                return []
+            topic = dict(ticket.topic or {})
+            media = list(topic.pop("media", None) or [])
+            ticket.topic = topic
+            return media
+
+    def count_for(self, person_id: int) -> int:
+        """Every ticket kept about the person, open or closed (closed ones until the retention purge)."""
+        with self._db.session() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(HandoffTicket).where(HandoffTicket.person_id == person_id)
+            ) or 0)
+
     def position_in_queue(self, ticket_id: int) -> int:
         """1-based rank among waiting tickets (oldest first); 0 if not waiting."""
         with self._db.session() as session:

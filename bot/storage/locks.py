@@ -74,8 +74,11 @@ class RedisUserLocks(UserLocks):
         key_prefix: str = "terrapro:lock:",
         pool_retry_interval: float = 0.01,
         clock: Callable[[], float] = time.monotonic,
+        key_of: Callable[[str], str] = str,
     ) -> None:
         self._redis = redis_client
+        # The composition root passes a keyed hash: a lock key must not show a phone number.
+        self._key_of = key_of
         self._timeout = timeout
         self._blocking_timeout = blocking_timeout
         self._prefix = key_prefix
@@ -101,7 +104,9 @@ class RedisUserLocks(UserLocks):
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise UserLockUnavailable("per-person lock: no Redis connection free in time")
-            lock = self._redis.lock(f"{self._prefix}{key}", timeout=self._timeout, blocking_timeout=remaining)
+            lock = self._redis.lock(
+                f"{self._prefix}{self._key_of(key)}", timeout=self._timeout, blocking_timeout=remaining
+            )
             try:
                 acquired = await lock.acquire()
             except MaxConnectionsError:

@@ -1,6 +1,7 @@
-"""Tables. Deliberately little personal data: a platform id, a first name or
-alias, language and area. Never a phone number column, never message text
-(except scrubbed unanswered questions).
+"""Tables. Deliberately little personal data: a platform id (only as a keyed
+hash and encrypted, see bot.storage.identity), a first name, language and area.
+Never a phone number in clear, never message text (except scrubbed unanswered
+questions and hand-off transcripts, purged after the retention period).
 
 Repositories turn these rows into records; nothing outside bot.storage
 imports this module except the composition root (to create the schema).
@@ -49,7 +50,10 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
+    # Keyed hash (HMAC-SHA256, hex) of the platform id: the look-up key, never the id itself.
     external_id: Mapped[str] = mapped_column(String(128))
+    # The platform id encrypted (AES-GCM): channels need it to answer.
+    external_id_encrypted: Mapped[str | None] = mapped_column(Text)
     display_name: Mapped[str | None] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(2), default="fr")
     territoire: Mapped[str | None] = mapped_column(String(32))

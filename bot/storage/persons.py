@@ -1,4 +1,8 @@
-"""Who the bot talks to: one row per (channel, platform id), nothing more."""
+"""Who the bot talks to: one row per (channel, platform id), nothing more.
+
+The platform id (a phone number on WhatsApp) is stored only as a keyed hash,
+for look-ups, and encrypted, for answering; records carry it in clear, in memory.
+"""
 from __future__ import annotations
 
 import logging
@@ -11,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
+from bot.storage.identity import IdentityError, IdentityProtector
 from bot.storage.models import (
     CHANNELS,
     LANGUAGES,
@@ -21,7 +26,7 @@ from bot.storage.models import (
     Subscription,
     UnansweredQuestion,
 )
-from bot.storage.privacy import redact_id
+from bot.storage.queue import InboxItem, OutboxItem, queue_hash
 from bot.storage.records import InvalidValue, PersonRecord
 
 if TYPE_CHECKING:
@@ -35,11 +40,11 @@ _UPDATABLE = frozenset({"language", "territoire", "bassin", "status", "display_n
 _GET_OR_CREATE_ATTEMPTS = 5
 
 
-def to_record(person: Person) -> PersonRecord:
+def to_record(person: Person, identity: IdentityProtector) -> PersonRecord:
     return PersonRecord(
         id=person.id,
         channel=person.channel,
-        external_id=person.external_id,
+        external_id=clear_external_id(identity, person.channel, person.external_id_encrypted),
         display_name=person.display_name,
         language=person.language,
         territoire=person.territoire,
@@ -49,6 +54,12 @@ def to_record(person: Person) -> PersonRecord:
         last_inbound_at=as_utc(person.last_inbound_at),
         last_seen_at=as_utc(person.last_seen_at),
     )
+
+
+def clear_external_id(identity: IdentityProtector, channel: str, sealed: str | None) -> str:
+    if not sealed:
+        raise IdentityError("person row without an encrypted id")
+    return identity.open(channel, sealed)
 
 
 def clean_display_name(name: str | None) -> str | None:
@@ -81,7 +92,14 @@ class PersonRepository:
 
     def __init__(self, db: Database, *, state_store: ConversationStateStore | None = None) -> None:
         self._db = db
+        self._identity = db.identity
         self._state_store = state_store
+
+    def _record(self, person: Person) -> PersonRecord:
+        return to_record(person, self._identity)
+
+    def lookup_hash(self, channel: str, external_id: str) -> str:
+        return self._identity.lookup_hash(channel, external_id)
 
     def get_or_create(
         self, channel: str, external_id: str, display_name: str | None = None
@@ -93,26 +111,34 @@ class PersonRepository:
         for _ in range(_GET_OR_CREATE_ATTEMPTS):
             found = self.find(channel, external_id)
             if found is not None:
+                if name and not found.display_name:
+                    # The row may predate the name (created when the message arrived).
+                    return self.update(found.id, display_name=name) or found
                 return found
             try:
                 with self._db.session(savepoint=True) as session:
-                    person = Person(channel=channel, external_id=external_id, display_name=name)
+                    person = Person(
+                        channel=channel,
+                        external_id=self.lookup_hash(channel, external_id),
+                        external_id_encrypted=self._identity.seal(channel, external_id),
+                        display_name=name,
+                    )
                     session.add(person)
                     session.flush()
-                    return to_record(person)
+                    return self._record(person)
             except IntegrityError:
-                log.debug("person %s created concurrently, reading it", redact_id(external_id))
+                log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
         raise RuntimeError("could not create or read the person")
 
     def find(self, channel: str, external_id: str) -> PersonRecord | None:
         with self._db.session() as session:
             person = self._find(session, channel, str(external_id))
-            return to_record(person) if person else None
+            return self._record(person) if person else None
 
     def get(self, person_id: int) -> PersonRecord | None:
         with self._db.session() as session:
             person = session.get(Person, person_id)
-            return to_record(person) if person else None
+            return self._record(person) if person else None
 
     def update(self, person_id: int, **fields: Any) -> PersonRecord | None:
         unknown = set(fields) - _UPDATABLE
@@ -131,7 +157,18 @@ class PersonRepository:
             for name, value in fields.items():
                 setattr(person, name, value)
             session.flush()
-            return to_record(person)
+            return self._record(person)
+
+    def protect_clear_ids(self) -> int:
+        """Rows written before ids were protected (platform id in clear, nothing encrypted):
+        encrypt and hash them in place. Idempotent; run at start-up, cheap when none is left."""
+        with self._db.session() as session:
+            rows = session.scalars(select(Person).where(Person.external_id_encrypted.is_(None))).all()
+            for person in rows:
+                clear = person.external_id
+                person.external_id_encrypted = self._identity.seal(person.channel, clear)
+                person.external_id = self.lookup_hash(person.channel, clear)
+            return len(rows)
 
     # PersonDirectory port --------------------------------------------------
 
@@ -161,6 +198,13 @@ class PersonRepository:
     def delete_everything(self, person_id: int) -> bool:
         """Erase the person and every row about them. True if they existed."""
         with self._db.session() as session:
+            person = session.get(Person, person_id)
+            if person is not None and person.external_id_encrypted:
+                # Queued or finished inbox/outbox rows of this person (keyed by "channel:id").
+                clear = self._identity.open(person.channel, person.external_id_encrypted)
+                key = queue_hash(self._identity, f"{person.channel}:{clear}")
+                for queue in (InboxItem, OutboxItem):
+                    session.execute(delete(queue).where(queue.key == key))
             # Explicit deletes for our tables (FK cascades cover tables other
             # modules hang off persons.id, on both databases).
             for model in (UnansweredQuestion, HandoffTicket, Subscription, ConversationState):
@@ -173,10 +217,10 @@ class PersonRepository:
             self._state_store.delete(person_id)
         return existed
 
-    @staticmethod
-    def _find(session: Session, channel: str, external_id: str) -> Person | None:
+    def _find(self, session: Session, channel: str, external_id: str) -> Person | None:
+        key = self.lookup_hash(channel, external_id)
         return session.scalars(
-            select(Person).where(Person.channel == channel, Person.external_id == external_id)
+            select(Person).where(Person.channel == channel, Person.external_id == key)
         ).one_or_none()
 
 

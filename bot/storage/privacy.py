@@ -1,11 +1,10 @@
 """Keep personal data out of what we store and log.
 
-``scrub`` is applied to any free text we keep (unanswered questions);
-``redact_id`` is what logs show instead of a platform id.
+``scrub`` is applied to any free text we keep (unanswered questions). Logs show
+a keyed token instead of a platform id (``IdentityProtector.log_token``).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 
 PHONE = "[téléphone]"
@@ -54,12 +53,3 @@ def scrub(text: str) -> str:
     text = _PHONE_FR.sub(PHONE, text)
     text = _PHONE_INTL.sub(_intl, text)
     return _DIGIT_RUN.sub(NUMBER, text)
-
-
-def redact_id(external_id: object) -> str:
-    """A short stable token for logs, so one person's lines can be followed
-    without ever writing the platform id (often a phone number)."""
-    digest = hashlib.blake2b(
-        str(external_id).encode("utf-8"), digest_size=5, person=b"terrapro-id"
-    ).hexdigest()
-    return f"u-{digest}"

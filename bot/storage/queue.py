@@ -17,6 +17,7 @@ out. The rules that make this safe:
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, utcnow
 from bot.storage.database import Database
+from bot.storage.identity import IdentityProtector
 
 QUEUED, LEASED, DONE, DEAD = "queued", "leased", "done", "dead"
 STATUSES = (QUEUED, LEASED, DONE, DEAD)
@@ -105,12 +107,9 @@ class QueueItem:
     created_at: datetime
 
 
-def normalise_id(value: str) -> str:
-    value = str(value)
-    if len(value) <= MAX_ID:
-        return value
-    # Over-long ids still dedupe, through a digest that fits the column.
-    return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+def queue_hash(identity: IdentityProtector, value: str) -> str:
+    """Keys ("whatsapp:<number>") and WhatsApp message ids carry a phone number: kept as keyed hashes."""
+    return identity.lookup_hash("queue", value)
 
 
 class DurableQueue:
@@ -123,14 +122,20 @@ class DurableQueue:
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self.max_attempts = max_attempts
 
+    def _hash(self, value: str) -> str:
+        return queue_hash(self._db.identity, value)
+
     def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
-        """Store a row durably; False when (channel, dedupe_id) was already accepted."""
+        """Store a row durably; False when (channel, dedupe_id) was already accepted.
+
+        The payload (message text, platform ids) is sealed at rest (bot.storage.identity)."""
         t = self._table
+        sealed = {"sealed": self._db.identity.seal("queue", json.dumps(payload, ensure_ascii=False))}
         statement = (
             self._insert(t)
             .values(
-                channel=str(channel)[:16], dedupe_id=normalise_id(dedupe_id), key=normalise_id(key),
-                payload=payload, status=QUEUED, attempts=0, available_at=utcnow(), created_at=utcnow(),
+                channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=self._hash(key),
+                payload=sealed, status=QUEUED, attempts=0, available_at=utcnow(), created_at=utcnow(),
             )
             .on_conflict_do_nothing()
             # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
@@ -156,7 +161,7 @@ class DurableQueue:
                   lease: timedelta = timedelta(seconds=60)) -> QueueItem | None:
         """Lease this very row now, if it is ready and first of its key (else a pump takes it later)."""
         t = self._table
-        where = [t.c.channel == str(channel)[:16], t.c.dedupe_id == normalise_id(dedupe_id)]
+        where = [t.c.channel == str(channel)[:16], t.c.dedupe_id == self._hash(dedupe_id)]
         found = self._claim(worker, where, 1, lease, utcnow())
         return found[0] if found else None
 
@@ -189,8 +194,13 @@ class DurableQueue:
                 ).first()
                 if leased is not None:  # else another worker took it first
                     claimed.append(QueueItem(leased.id, leased.channel, leased.dedupe_id, leased.key,
-                                             dict(leased.payload or {}), leased.attempts, leased.created_at))
+                                             self._open(leased.payload), leased.attempts, leased.created_at))
         return claimed
+
+    def _open(self, stored: Any) -> dict[str, Any]:
+        if isinstance(stored, dict) and isinstance(stored.get("sealed"), str):
+            return json.loads(self._db.identity.open("queue", stored["sealed"]))
+        return dict(stored or {})
 
     def finish(self, item_id: int) -> None:
         """Done: the payload goes at once, the ids stay for deduplication until purged."""
@@ -246,7 +256,7 @@ class DurableQueue:
         """Erase every row of a person (data deletion)."""
         t = self._table
         with self._db.session() as session:
-            return int(session.execute(delete(t).where(t.c.key == normalise_id(key))).rowcount)
+            return int(session.execute(delete(t).where(t.c.key == self._hash(key))).rowcount)
 
     def purge_finished(self, older_than: timedelta, now: datetime | None = None) -> int:
         cutoff = (now or utcnow()) - older_than

@@ -102,4 +102,4 @@ class SubscriptionRepository:
         if filiere is not None:
             query = query.where(or_(Subscription.filiere.is_(None), Subscription.filiere == filiere))
         with self._db.session() as session:
-            return [person_record(p) for p in session.scalars(query)]
+            return [person_record(p, self._db.identity) for p in session.scalars(query)]

@@ -56,6 +56,12 @@ class UnansweredRepository:
             )
             return [to_record(r) for r in rows]
 
+    def count_for(self, person_id: int) -> int:
+        with self._db.session() as session:
+            return int(session.scalar(
+                select(func.count()).select_from(UnansweredQuestion).where(UnansweredQuestion.person_id == person_id)
+            ) or 0)
+
     def count_by_intent(self) -> dict[str, int]:
         with self._db.session() as session:
             rows = session.execute(

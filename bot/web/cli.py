@@ -7,18 +7,18 @@ from collections.abc import Callable
 from typing import Any
 
 
-def register(subparsers: Any, make_web_app: Callable[[], Any]) -> None:
+def register(subparsers: Any, make_web_app: Callable[[str], Any]) -> None:
     parser = subparsers.add_parser("serve", help="Lancer le serveur des webhooks (WhatsApp, Telegram).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.set_defaults(run=lambda args: serve(args, make_web_app))
 
 
-def serve(args: argparse.Namespace, make_web_app: Callable[[], Any]) -> int:
+def serve(args: argparse.Namespace, make_web_app: Callable[[str], Any]) -> int:
     import uvicorn
 
     try:
-        app = make_web_app()
+        app = make_web_app(args.host)
     except ValueError as exc:
         # Configuration problems (e.g. no WhatsApp app secret): refuse to start.
         print(f"terrapro serve : {exc}", file=sys.stderr)

@@ -16,14 +16,16 @@ from bot.channels.telegram import (
     stop_application,
     telegram_routes,
 )
+from bot.channels.telegram.media import TelegramMedia
 from bot.channels.whatsapp.channel import build_whatsapp
+from bot.channels.whatsapp.media import build_whatsapp_media
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
 
 log = logging.getLogger(__name__)
 
 
-def build_web_app(services) -> Starlette:
+def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
@@ -32,11 +34,14 @@ def build_web_app(services) -> Starlette:
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
             settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
-            services.shared, inbox=inbox,
+            services.shared, inbox=inbox, bind_host=host,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
         handoff.ports.register("whatsapp", whatsapp.port)
+        media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window)
+        handoff.media.register("whatsapp", media)
+        on_shutdown.append(media.aclose)
     if settings.telegram_enabled:
         # httpx logs request URLs, and Telegram's carry the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -45,6 +50,7 @@ def build_web_app(services) -> Starlette:
             settings, handoff.handler(services.conversation), services.persons, services.shared
         )
         handoff.ports.register("telegram", port_of(telegram))
+        handoff.media.register("telegram", TelegramMedia(telegram.bot))
         routes += telegram_routes(settings, TelegramInbox(telegram, inbox, max_backlog=settings.inbox_max_backlog))
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))

@@ -124,8 +124,8 @@ async def test_two_concurrent_senders_never_send_twice(add_people, make_broadcas
     b1 = make_broadcast({"telegram": (shared := RecordingSender(delay=0.001))}, rate=2000, concurrency=8)
     campaign = b1.service.create("x", territoire="bignona")
     # A second "process": its own engine, connection pool and limiter on the same database.
-    other_db = Database.from_url(str(db.engine.url.render_as_string(hide_password=False)), schema=db.schema) \
-        if db.dialect == "postgresql" else Database(db.engine)
+    other_db = Database.from_url(str(db.engine.url.render_as_string(hide_password=False)), schema=db.schema, identity=db.identity) \
+        if db.dialect == "postgresql" else Database(db.engine, identity=db.identity)
     try:
         from types import SimpleNamespace
 

@@ -24,7 +24,7 @@ def graph_api():
 @pytest.fixture
 async def whatsapp_port(graph_api, db, persons, clock, tmp_path):
     settings = Settings(
-        data_dir=tmp_path, whatsapp_token="t", whatsapp_phone_number_id="123", whatsapp_app_secret="s",
+        data_dir=tmp_path, whatsapp_token="t", whatsapp_phone_number_id="123", whatsapp_app_secret="app-secret-for-tests",
         whatsapp_api_base_url=graph_api.base_url,
     )
     channel = build_whatsapp(

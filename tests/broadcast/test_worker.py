@@ -97,3 +97,19 @@ async def test_reminder_refused_for_past_or_unknown_events(add_people, make_broa
     assert (await b.worker.run_once()).reminders == 0
     assert len(sender.sends) == 1
     assert timedelta(0) <= clock.now - datetime(2026, 12, 12, 15, tzinfo=timezone.utc)
+
+
+async def test_the_worker_tick_purges_what_is_past_retention(make_broadcast, sender, db):
+    from sqlalchemy import update
+
+    from bot.storage.models import UnansweredQuestion
+    from bot.storage.persons import PersonRepository
+    from bot.storage.unanswered import UnansweredRepository
+
+    pid = PersonRepository(db).get_or_create("telegram", "42").id
+    UnansweredRepository(db).record(pid, "vieille question", "nlu_fallback", 0.1, "fr")
+    with db.session() as session:
+        session.execute(update(UnansweredQuestion).values(created_at=datetime.now(timezone.utc) - timedelta(days=400)))
+    broadcast = make_broadcast({"telegram": sender})
+    await broadcast.worker.run_once()
+    assert UnansweredRepository(db).recent(10) == []

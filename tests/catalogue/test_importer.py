@@ -91,3 +91,49 @@ def test_bad_events_file_changes_nothing(content_dir, tmp_path):
         import_events(source, content_dir)
     assert info.value.line == 2
     assert (content_dir / "events.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (GOOD_ROW.replace("Pose de", "Pose\x00de"), "caractère nul"),
+        (GOOD_ROW.replace("Pose de", "Pose\x1b[2Jde"), "caractère de contrôle (U+001B)"),
+        (GOOD_ROW.replace("exemple", "exemple\u202eelpmexe"), "sens d'écriture caché (U+202E)"),
+        (GOOD_ROW.replace("Pose de", "Pose\u2066de"), "sens d'écriture caché (U+2066)"),
+        (GOOD_ROW.replace("BIG-X-01", "big-x-01"), "seulement A-Z, 0-9"),
+        (GOOD_ROW.replace("BIG-X-01", "BIG X 01"), "seulement A-Z, 0-9"),
+        (GOOD_ROW.replace("BIG-X-01", "=HYPERLINK(1)"), "seulement A-Z, 0-9"),
+    ],
+)
+def test_import_refuses_hidden_characters_and_odd_ids(content_dir, tmp_path, row, reason):
+    before = (content_dir / "catalogue.csv").read_bytes()
+    source = write(tmp_path / "new.csv", COURSE_HEADER + row)
+    with pytest.raises(ContentError) as info:
+        import_catalogue(source, content_dir)
+    assert reason in str(info.value) and info.value.line == 2
+    assert (content_dir / "catalogue.csv").read_bytes() == before
+
+
+def test_import_refuses_a_file_over_5_mb(content_dir, tmp_path):
+    source = write(tmp_path / "big.csv", COURSE_HEADER + GOOD_ROW + "#" * (5 * 1024 * 1024))
+    with pytest.raises(ContentError, match="trop gros"):
+        import_catalogue(source, content_dir)
+
+
+def test_import_refuses_more_than_20000_rows(content_dir, tmp_path):
+    rows = "".join(GOOD_ROW.replace("BIG-X-01", f"BIG-X-{n}") for n in range(20_001))
+    source = write(tmp_path / "many.csv", COURSE_HEADER + rows)
+    with pytest.raises(ContentError, match="plus de 20000 lignes"):
+        import_catalogue(source, content_dir)
+
+
+def test_written_csv_neutralises_formulas_and_reads_back_the_same(content_dir, tmp_path):
+    row = GOOD_ROW.replace("6 mois,,,,,", "6 mois,-5%,=1+1,@SUM(A1),+221 33 991 12 34,")
+    source = write(tmp_path / "new.csv", COURSE_HEADER + row)
+    import_catalogue(source, content_dir)
+    written = (content_dir / "catalogue.csv").read_text(encoding="utf-8")
+    assert ",'-5%,'=1+1,'@SUM(A1),'+221 33 991 12 34," in written
+    [course] = load_catalogue(content_dir).courses
+    assert (course.acces, course.cout, course.certification, course.contact) == (
+        "-5%", "=1+1", "@SUM(A1)", "+221 33 991 12 34"
+    )

@@ -64,3 +64,6 @@ def test_a_button_number_still_works_in_a_later_run_and_the_first_start_says_it_
     assert "Première mise en route" not in later.stderr  # cached model: starts at once
     # The button was pressed (a hand-off request), not the text "2" read as "the second result".
     assert "n°1" in later.stdout and "Durée" not in later.stdout
+def test_rendered_replies_carry_no_escape_sequences():
+    replies = [Reply("\x1b[2Jbonjour", (Button("\x1b]0;x\x07Un", "/a"),))]
+    assert render(replies).splitlines() == ["bot> bonjour", "     [1] Un"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.multipart import UploadedFile, parse_multipart
+
 
 @dataclass(frozen=True)
 class Recorded:
@@ -32,6 +34,10 @@ class FakeGraphAPI:
         self._throttles: deque[str] = deque()
         self._errors: dict[str, tuple[int, int]] = {}
         self._counter = 0
+        # Media the fake holds (id → bytes, type, declared size) and what the bot uploaded.
+        self.media: dict[str, tuple[bytes, str, int | None]] = {}
+        self.uploads: list[tuple[str, UploadedFile]] = []
+        self.downloads: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -55,6 +61,48 @@ class FakeGraphAPI:
         """The next ``n`` calls are refused: "http429", "130429" or "131056"."""
         with self._lock:
             self._throttles.extend([how] * n)
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str, *, declared_size: int | None = None) -> None:
+        """A voice note or photo a person sent (``declared_size`` lies about the size, to test limits)."""
+        with self._lock:
+            self.media[media_id] = (data, mime_type, declared_size)
+
+    def uploaded(self, media_id: str) -> UploadedFile:
+        with self._lock:
+            return dict(self.uploads)[media_id]
+
+    def _media_info(self, path: str, auth: str) -> tuple[int, Any, str]:
+        media_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            found = self.media.get(media_id)
+        if auth != "Bearer test-token" or found is None:
+            # Meta answers an expired or unknown media id like this.
+            return 404, _error(100, "Unsupported get request. Object does not exist"), "application/json"
+        data, mime_type, declared = found
+        return 200, {
+            "messaging_product": "whatsapp", "id": media_id, "mime_type": mime_type,
+            "file_size": declared if declared is not None else len(data),
+            "url": f"{self.base_url.rsplit('/', 1)[0]}/download/{media_id}",
+        }, "application/json"
+
+    def _download(self, path: str, auth: str) -> tuple[int, Any, str]:
+        media_id = path.rsplit("/", 1)[-1]
+        with self._lock:
+            found = self.media.get(media_id)
+            self.downloads.append(media_id)
+        if auth != "Bearer test-token" or found is None:
+            return 404, b"", "text/plain"
+        return 200, found[0], found[1]
+
+    def _upload(self, content_type: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        fields, files = parse_multipart(content_type, raw)
+        if fields.get("messaging_product") != "whatsapp" or "file" not in files:
+            return 400, _error(100, "Invalid parameter")
+        with self._lock:
+            self._counter += 1
+            media_id = f"upl-{self._counter}"
+            self.uploads.append((media_id, files["file"]))
+        return 200, {"id": media_id}
 
     def fail_for(self, recipient: str, code: int, status: int = 400) -> None:
         with self._lock:
@@ -94,18 +142,34 @@ class FakeGraphAPI:
             protocol_version = "HTTP/1.1"  # keep-alive, like the real API
             wbufsize = -1  # headers and body in one segment: no Nagle/delayed-ACK stall
 
+            def do_GET(self) -> None:  # noqa: N802
+                auth = self.headers.get("Authorization", "")
+                if self.path.startswith("/download/"):
+                    self._reply(*fake._download(self.path, auth))
+                else:
+                    self._reply(*fake._media_info(self.path, auth))
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                content_type = self.headers.get("Content-Type", "")
+                if self.path.endswith("/media"):
+                    status, answer = fake._upload(content_type, raw)
+                    self._reply(status, answer, "application/json")
+                    return
                 try:
-                    body = json.loads(self.rfile.read(length) or b"{}")
+                    body = json.loads(raw or b"{}")
                 except ValueError:
                     body = {}
                 status, answer = fake._answer(self.path, self.headers.get("Authorization", ""), body)
                 if fake.latency:
                     time.sleep(fake.latency)
-                data = json.dumps(answer).encode()
+                self._reply(status, answer, "application/json")
+
+            def _reply(self, status: int, answer: Any, content_type: str) -> None:
+                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -19,8 +19,10 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.multipart import UploadedFile, parse_multipart
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 BOT_ID = 123456789
@@ -63,6 +65,9 @@ class FakeTelegramAPI:
         self._thread: threading.Thread | None = None
         self.port = 0
         self.webhook_url = ""
+        # Files people sent (file_id → bytes, declared size) and files the bot uploaded.
+        self.files: dict[str, tuple[bytes, int | None]] = {}
+        self.uploads: list[tuple[str, int, UploadedFile]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> FakeTelegramAPI:
@@ -70,7 +75,10 @@ class FakeTelegramAPI:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])])
+        app = Starlette(routes=[
+            Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+        ])
         config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -106,6 +114,11 @@ class FakeTelegramAPI:
     def fail_next(self, method: str, count: int = 1, *, status: int = 429, retry_after: int | None = 1) -> None:
         with self._lock:
             self._failures.append(_Failure(method, count, status, retry_after if status == 429 else None))
+
+    def add_file(self, file_id: str, data: bytes, *, declared_size: int | None = None) -> None:
+        """A voice note or photo someone sent (``declared_size`` lies about the size, to test limits)."""
+        with self._lock:
+            self.files[file_id] = (data, declared_size)
 
     def block_chat(self, chat_id: int) -> None:
         """The person blocked the bot: every send to this chat answers 403."""
@@ -237,6 +250,49 @@ class FakeTelegramAPI:
             message["reply_markup"] = params["reply_markup"]
         return message
 
+    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any] | JSONResponse:
+        file_id = str(params.get("file_id"))
+        with self._lock:
+            found = self.files.get(file_id)
+        if found is None:
+            return _error(400, "Bad Request: invalid file_id")
+        data, declared = found
+        size = declared if declared is not None else len(data)
+        if size > 20 * 1024 * 1024:
+            return _error(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": size,
+                "file_path": f"media/{file_id}"}
+
+    async def _file(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        file_id = request.path_params["path"].rsplit("/", 1)[-1]
+        with self._lock:
+            found = self.files.get(file_id)
+        if found is None:
+            return _error(404, "Not Found")
+        return Response(found[0], media_type="application/octet-stream")
+
+    def _uploaded(self, method: str, params: dict[str, Any], field: str) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        upload = params.get("_files", {}).get(field)
+        if upload is None:
+            raise AssertionError(f"fake Telegram API: {method} without a {field} file")
+        with self._lock:
+            self.uploads.append((method, chat_id, upload))
+        message = self._m_sendMessage({**params, "chat_id": chat_id, "text": params.get("caption", "")})
+        message.pop("text", None)
+        return message
+
+    def _m_sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._uploaded("sendVoice", params, "voice")
+
+    def _m_sendAudio(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._uploaded("sendAudio", params, "audio")
+
+    def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._uploaded("sendPhoto", params, "photo")
+
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._m_sendMessage(params)
 
@@ -257,6 +313,13 @@ class FakeTelegramAPI:
         return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
 
 
+def _maybe_json(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
 def _chat(chat_id: int, chat_type: str, first_name: str) -> dict[str, Any]:
     if chat_type == "private":
         return {"id": chat_id, "type": "private", "first_name": first_name}
@@ -273,9 +336,20 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
 async def _params(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
         return await request.json()
-    # PTB posts application/x-www-form-urlencoded (multipart only for file uploads, which the
-    # bot never does); parsed by hand to avoid a python-multipart test dependency.
+    # PTB posts application/x-www-form-urlencoded, multipart for file uploads (relayed voice
+    # notes and photos); parsed by hand to avoid a python-multipart test dependency.
     content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        fields, files = parse_multipart(content_type, await request.body())
+        params = {key: (value if key in _STRING_FIELDS or key == "caption" else _maybe_json(value))
+                  for key, value in fields.items()}
+        # PTB names the uploaded part after a random attachment id; the field points to it.
+        params["_files"] = {
+            key: files[value.removeprefix("attach://")]
+            for key, value in fields.items() if value.startswith("attach://") and value.removeprefix("attach://") in files
+        }
+        params["_files"].update({key: f for key, f in files.items() if key in ("voice", "audio", "photo")})
+        return params
     if content_type and not content_type.startswith("application/x-www-form-urlencoded"):
         raise AssertionError(f"fake Telegram API: unexpected content type {content_type!r}")
     body = (await request.body()).decode()

@@ -120,3 +120,14 @@ async def test_lock_held_past_the_wait_limit_fails(async_redis_client):
 def _url(client) -> str:
     kw = client.connection_pool.connection_kwargs
     return f"redis://{kw['host']}:{kw['port']}/{kw.get('db', 0)}"
+
+
+async def test_redis_lock_keys_never_show_the_person_key(async_redis_client):
+    from bot.storage.identity import IdentityProtector
+
+    protector = IdentityProtector(b"k" * 32)
+    locks = RedisUserLocks(async_redis_client, timeout=5, key_of=lambda key: protector.lookup_hash("lock", key))
+    async with locks.hold("whatsapp:221771234567"):
+        keys = [k if isinstance(k, str) else k.decode() for k in await async_redis_client.keys("*")]
+    assert len(keys) == 1 and keys[0].startswith("terrapro:lock:")
+    assert "221771234567" not in keys[0]

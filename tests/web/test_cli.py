@@ -18,14 +18,16 @@ def test_serve_runs_the_app_with_uvicorn(monkeypatch):
     app = create_app([])
     seen = {}
     monkeypatch.setattr(uvicorn, "run", lambda a, **kw: seen.update(app=a, **kw))
-    args = _parser(lambda: app).parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
+    hosts = []
+    args = _parser(lambda host: hosts.append(host) or app).parse_args(["serve", "--host", "0.0.0.0", "--port", "8123"])
     assert args.run(args) == 0
     assert seen["app"] is app
+    assert hosts == ["0.0.0.0"]  # the app knows where it listens (insecure-local dev mode)
     assert (seen["host"], seen["port"], seen["access_log"]) == ("0.0.0.0", 8123, False)
 
 
 def test_serve_refuses_to_start_on_configuration_error(monkeypatch, capsys):
-    def make_app():
+    def make_app(host):
         raise ValueError("WhatsApp : réglage(s) manquant(s) : TERRAPRO_WHATSAPP_APP_SECRET")
 
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))

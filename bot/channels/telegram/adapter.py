@@ -14,7 +14,7 @@ from telegram import (
 )
 
 from bot.channels.telegram.callback_data import ButtonCodec
-from bot.core.messages import Button, IncomingMessage, Location, MessageKind, Reply
+from bot.core.messages import Button, IncomingMessage, Location, MediaRef, MessageKind, Reply
 
 CHANNEL = "telegram"
 MAX_TEXT_CHARS = 4096
@@ -95,7 +95,20 @@ def _message(message: Message, common: dict[str, Any]) -> IncomingMessage:
         return IncomingMessage(kind=MessageKind.LOCATION, location=location, **common)
     # A caption may hold a question ("c'est où ça ?"); the core decides what to do with it.
     caption = message.caption or ""
-    return IncomingMessage(kind=media_kind(message), text=caption, **common)
+    return IncomingMessage(kind=media_kind(message), text=caption, media=media_ref(message), **common)
+
+
+def media_ref(message: Message) -> MediaRef | None:
+    """Voice notes, audio files and photos (the largest size) can be relayed to a referent."""
+    if message.voice is not None:
+        found, kind, mime = message.voice, "voice", message.voice.mime_type or "audio/ogg"
+    elif message.audio is not None:
+        found, kind, mime = message.audio, "voice", message.audio.mime_type or ""
+    elif message.photo:
+        found, kind, mime = message.photo[-1], "image", "image/jpeg"
+    else:
+        return None
+    return MediaRef("telegram", found.file_id, kind, mime, found.file_size)
 
 
 def media_kind(message: Message) -> MessageKind:

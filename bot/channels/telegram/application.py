@@ -16,6 +16,7 @@ from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
 from bot.channels.telegram.config import validate_token
 from bot.channels.telegram.conversation import TelegramConversation
 from bot.channels.telegram.inbox import TelegramInbox
+from bot.channels.telegram.media import file_base_url
 from bot.channels.telegram.port import TelegramPort, blocked_chats
 from bot.channels.telegram.privacy import chat_ref
 from bot.channels.telegram.ratelimiter import TelegramRateLimiter
@@ -44,6 +45,8 @@ def build_application(
         .token(token)
         # PTB appends the token: ".../bot" + token + "/sendMessage".
         .base_url(settings.telegram_base_url)
+        # Voice notes and photos relayed to referents are downloaded from here.
+        .base_file_url(file_base_url(settings.telegram_base_url))
         # The one rate limiter of this bot: every send of every kind passes through it.
         .rate_limiter(TelegramRateLimiter(settings.telegram_broadcast_rate))
         .post_init(set_commands)

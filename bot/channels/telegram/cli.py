@@ -36,12 +36,14 @@ async def _serve_polling(services: Any) -> None:
     from bot.channels.outbound import BroadcastWorkerTask
     from bot.channels.telegram.application import application_running, build_application, port_of
     from bot.channels.telegram.inbox import TelegramInbox
+    from bot.channels.telegram.media import TelegramMedia
 
     handoff = services.handoff
     app = build_application(
         services.settings, handoff.handler(services.conversation), services.persons, services.shared
     )
     handoff.ports.register("telegram", port_of(app))
+    handoff.media.register("telegram", TelegramMedia(app.bot))
     broadcast = build_broadcast(services, handoff.ports)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)

@@ -1,6 +1,7 @@
 """Assemble the WhatsApp channel from settings and the core's ports."""
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,8 +60,9 @@ def build_whatsapp(
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
+    bind_host: str = "127.0.0.1",
 ) -> WhatsAppChannel:
-    _check(settings)
+    _check(settings, bind_host)
     ids = ButtonIds(button_keys(shared))
     graph = GraphClient(
         http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
@@ -95,7 +97,10 @@ def build_whatsapp(
     return WhatsAppChannel(routes=routes, port=port, webhook=webhook, graph=graph, inbox=inbox)
 
 
-def _check(settings: Settings) -> None:
+MIN_APP_SECRET_CHARS = 16
+
+
+def _check(settings: Settings, bind_host: str) -> None:
     missing = [
         name
         for name, value in (
@@ -104,15 +109,40 @@ def _check(settings: Settings) -> None:
         )
         if not value
     ]
-    if not settings.whatsapp_app_secret:
-        if settings.dev_mode:
-            log.warning("whatsapp: no app secret, webhook signatures NOT checked (dev mode)")
+    secret = settings.whatsapp_app_secret
+    if secret and len(secret) < MIN_APP_SECRET_CHARS:
+        raise WhatsAppConfigError(
+            f"WhatsApp : TERRAPRO_WHATSAPP_APP_SECRET est trop court (au moins {MIN_APP_SECRET_CHARS} "
+            "caractères) : copiez la clé secrète de l'application depuis la console Meta."
+        )
+    if settings.dev_mode and not settings.insecure_local_dev:
+        raise WhatsAppConfigError(
+            "TERRAPRO_DEV_MODE n'accepte que la valeur « insecure-local » (ou rien)."
+        )
+    if not secret:
+        if settings.insecure_local_dev and is_loopback(bind_host):
+            log.warning("whatsapp: no app secret, webhook signatures NOT checked (insecure-local dev mode)")
+        elif settings.insecure_local_dev:
+            raise WhatsAppConfigError(
+                "TERRAPRO_DEV_MODE=insecure-local refusé : le serveur écoute sur une adresse qui n'est pas "
+                "locale ; les webhooks non signés ne sont acceptés que sur 127.0.0.1 ou ::1."
+            )
         else:
             missing.append("TERRAPRO_WHATSAPP_APP_SECRET")
     if missing:
         raise WhatsAppConfigError(
             "WhatsApp : réglage(s) manquant(s) : " + ", ".join(missing)
-            + " (TERRAPRO_DEV_MODE=true permet de démarrer sans secret d'application, jamais en production)."
+            + " (TERRAPRO_DEV_MODE=insecure-local permet un essai sur 127.0.0.1 sans secret d'application, "
+            "jamais en production)."
         )
     if not settings.whatsapp_verify_token:
         log.warning("whatsapp: no verify token, Meta's webhook verification will be refused")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.core.errors import BadInput
-from bot.core.messages import IncomingMessage, Location, MessageKind
+from bot.core.messages import IncomingMessage, Location, MediaRef, MessageKind
 
 CHANNEL = "whatsapp"
 
@@ -22,6 +22,9 @@ _MEDIA_KINDS = {
     "document": MessageKind.DOCUMENT,
     "video": MessageKind.VIDEO,
 }
+
+# Voice notes and photos can be relayed to a referent (bot.handoff.media).
+_RELAYABLE = (MessageKind.VOICE, MessageKind.IMAGE)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,11 @@ def _message(kind: str, content: dict[str, Any], base: dict[str, Any], ids: Butt
     if kind == "button":  # quick reply on a template (broadcasts)
         return _button(_str(content.get("payload")), _str(content.get("text")), base, ids)
     if kind in _MEDIA_KINDS:
-        return IncomingMessage(kind=_MEDIA_KINDS[kind], text=_str(content.get("caption")), **base)
+        media_kind = _MEDIA_KINDS[kind]
+        media = None
+        if media_kind in _RELAYABLE and _str(content.get("id")):
+            media = MediaRef(CHANNEL, _str(content.get("id")), media_kind.value, _str(content.get("mime_type")))
+        return IncomingMessage(kind=media_kind, text=_str(content.get("caption")), media=media, **base)
     if kind == "location":
         try:
             point = Location(float(content["latitude"]), float(content["longitude"]))

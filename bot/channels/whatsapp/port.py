@@ -100,6 +100,15 @@ class WhatsAppPort:
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         return SendResult.failed("whatsapp: modification impossible")
 
+    async def reply(self, wa_id: str, reply: Reply, *, inbound_at: datetime) -> SendResult:
+        """The answer to a message just received: its window is known from that message, since
+        the person row may be gone by now (they asked to delete their data)."""
+        if inbound_at.tzinfo is None:
+            inbound_at = inbound_at.replace(tzinfo=timezone.utc)
+        if self._clock() - inbound_at >= SERVICE_WINDOW:
+            return SendResult.window_closed(REASON_OUTSIDE_WINDOW)
+        return await self._send_free_form(wa_id, reply, Lane.PRIORITY)
+
     async def _send_free_form(self, wa_id: str, reply: Reply, lane: Lane) -> SendResult:
         payloads = render(wa_id, reply, self._ids) if not reply.buttons else await asyncio.to_thread(
             render, wa_id, reply, self._ids  # long button payloads go to the shared store

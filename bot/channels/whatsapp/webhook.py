@@ -163,7 +163,7 @@ class WhatsAppWebhook:
             log.error("whatsapp handler failed: %s", type(exc).__name__)
             replies = [Reply(user_message_for(exc))]
         for reply in replies:
-            await self._port.send(CHANNEL, message.user_id, reply)
+            await self._port.reply(message.user_id, reply, inbound_at=sent_at)
 
     def _record_status(self, update: StatusUpdate) -> None:
         self._stats.record_status(CHANNEL, update.message_id, update.status, update.at, update.error_code)

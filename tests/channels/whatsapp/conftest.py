@@ -130,7 +130,7 @@ def settings(graph_api: FakeGraphAPI, tmp_path: Path) -> Settings:
         whatsapp_api_base_url=graph_api.base_url,
         whatsapp_verify_token=VERIFY_TOKEN,
         whatsapp_app_secret=APP_SECRET,
-        dev_mode=False,
+        dev_mode="",
     )
 
 

@@ -23,13 +23,13 @@ def test_refuses_to_build_without_app_secret(settings, handler, persons, status_
 
 
 def test_refuses_to_build_without_token(settings, handler, persons, status_repo, shared):
-    no_token = settings.model_copy(update={"whatsapp_token": "", "dev_mode": True})
+    no_token = settings.model_copy(update={"whatsapp_token": "", "dev_mode": "insecure-local"})
     with pytest.raises(WhatsAppConfigError, match="TERRAPRO_WHATSAPP_TOKEN"):
         build_whatsapp(no_token, handler, persons, status_repo, shared)
 
 
 async def test_dev_mode_accepts_unsigned_posts(settings, handler, persons, status_repo, shared, clock, inbox):
-    dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": True})
+    dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
     channel = build_whatsapp(dev, handler, persons, status_repo, shared, inbox=inbox, clock=clock)
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -60,3 +60,41 @@ async def test_with_the_real_person_and_inbox_repositories(settings, handler, cl
     assert len(handler.received) == 1
     assert persons.last_inbound("whatsapp", WA_ID) is not None
     assert len(graph_api.messages) == 1
+
+
+@pytest.mark.parametrize("value", ["true", "1", "yes", "insecure"])
+def test_dev_mode_accepts_only_the_explicit_value(settings, handler, persons, status_repo, shared, value):
+    dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": value})
+    with pytest.raises(WhatsAppConfigError, match="insecure-local"):
+        build_whatsapp(dev, handler, persons, status_repo, shared)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "bot.example.org"])
+def test_insecure_local_is_refused_on_a_public_address(settings, handler, persons, status_repo, shared, host):
+    dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
+    with pytest.raises(WhatsAppConfigError, match="locale"):
+        build_whatsapp(dev, handler, persons, status_repo, shared, bind_host=host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "127.0.0.2"])
+async def test_insecure_local_is_allowed_on_loopback(settings, handler, persons, status_repo, shared, host):
+    dev = settings.model_copy(update={"whatsapp_app_secret": "", "dev_mode": "insecure-local"})
+    channel = build_whatsapp(dev, handler, persons, status_repo, shared, bind_host=host)
+    await channel.aclose()
+
+
+def test_a_short_app_secret_is_refused(settings, handler, persons, status_repo, shared):
+    short = settings.model_copy(update={"whatsapp_app_secret": "x" * 15})
+    with pytest.raises(WhatsAppConfigError, match="trop court"):
+        build_whatsapp(short, handler, persons, status_repo, shared)
+
+
+async def test_a_signed_server_with_dev_mode_still_checks_signatures(settings, handler, persons, status_repo, shared, clock, inbox):
+    dev = settings.model_copy(update={"dev_mode": "insecure-local"})
+    channel = build_whatsapp(dev, handler, persons, status_repo, shared, inbox=inbox, clock=clock)
+    transport = httpx.ASGITransport(app=create_app(channel.routes))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.post("/webhooks/whatsapp", content=json.dumps(load("text.json")))
+    await channel.aclose()
+    assert response.status_code == 401
+    assert handler.received == []
