@@ -13,7 +13,7 @@ from bot.broadcast.worker import BroadcastWorker
 from bot.catalogue.loader import load_events
 from bot.core.outbound import ChannelPorts
 from bot.storage.base import utcnow
-from bot.storage.campaigns import CampaignRepository, create_tables
+from bot.storage.campaigns import CampaignRepository
 
 
 @dataclass
@@ -39,10 +39,8 @@ def build_broadcast(
     channel has one rate limiter whose priority lane serves replies before broadcasts).
     """
     settings = services.settings
-    create_tables(services.db)
     repo = CampaignRepository(services.db)
-    actions = getattr(services, "actions", None)
-    events = list(getattr(actions, "events", None) or load_events(settings.content_dir))
+    events = list(getattr(services, "events", None) or load_events(settings.content_dir))
     catalogue = getattr(services, "catalogue", None)
     bassins = {p.bassin for p in catalogue.places} if catalogue else set()
     filieres = {f.code for f in catalogue.filieres} if catalogue else set()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.broadcast.compose import Broadcast, build_broadcast
-from bot.core.messages import Reply
+from bot.core.messages import IncomingMessage, Reply
 from bot.core.outbound import ChannelPorts, Lane, SendResult
+from bot.core.ports import MessageHandler
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +44,34 @@ class InitialisingTelegramPort:
         return await self._port.edit(channel, external_id, message_ref, reply)
 
 
+class CoreOnFirstMessage:
+    """A send-only process never handles a message: the core, and its NLU model, are
+    built only if one arrives anyway."""
+
+    def __init__(self, build_core: Callable[[], MessageHandler]) -> None:
+        self._build_core = build_core
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return await self._build_core().handle(message)
+
+
 def build_sending_broadcast(services: Any) -> Broadcast:
     """For `terrapro broadcast …` and `terrapro worker`: the enabled channels' ports, send-only."""
     settings = services.settings
     ports: ChannelPorts = services.handoff.ports
+    core = CoreOnFirstMessage(lambda: services.conversation)
     if settings.telegram_enabled:
         from bot.channels.telegram import build_application
 
         logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the bot token
-        application = build_application(settings, services.conversation, services.persons, services.shared)
+        application = build_application(settings, core, services.persons, services.shared)
         ports.register("telegram", InitialisingTelegramPort(application))
     if settings.whatsapp_enabled:
         from bot.channels.whatsapp.channel import build_whatsapp
         from bot.storage.delivery_status import DeliveryStatusRepository
 
         whatsapp = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe,
-            DeliveryStatusRepository(services.db), services.shared,
+            settings, core, services.persons, services.dedupe, DeliveryStatusRepository(services.db), services.shared,
         )
         ports.register("whatsapp", whatsapp.port)
     return build_broadcast(services, ports)

@@ -15,7 +15,6 @@ from bot.channels.ratelimit import SlidingWindowLimiter
 from bot.core.messages import Reply
 from bot.core.outbound import ChannelPorts, Lane, SendResult, SendStatus
 from bot.settings import Settings
-from bot.storage.campaigns import create_tables
 from bot.storage.persons import PersonRepository
 from bot.storage.subscriptions import SubscriptionRepository
 
@@ -106,7 +105,6 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def persons(db) -> PersonRepository:
-    create_tables(db)
     return PersonRepository(db)
 
 
@@ -150,7 +148,7 @@ def make_broadcast(db, subscriptions, clock):
             db=db,
             subscriptions=subscriptions,
             catalogue=None,
-            actions=SimpleNamespace(events=events),
+            events=events,
         )
         return build_broadcast(services, ports_of(senders, rate), clock=clock, concurrency=concurrency)
 

@@ -42,7 +42,7 @@ async def test_rate_is_kept_at_the_server_and_a_429_pauses_without_duplicates(fa
         ports.register("telegram", TelegramPort(bot, persons, ButtonCodec(callback_keys(shared)), blocked_chats(shared)))
         services = SimpleNamespace(
             settings=Settings(telegram_broadcast_rate=RATE), db=db, subscriptions=subscriptions,
-            catalogue=None, actions=SimpleNamespace(events=EVENTS),
+            catalogue=None, events=EVENTS,
         )
         broadcast = build_broadcast(services, ports)
         campaign = broadcast.service.create("Portes ouvertes samedi", territoire="bignona")
