@@ -180,6 +180,7 @@ class App:
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate, turns=self.turns,
+            flood_limit=self.settings.flood_limit_per_minute,
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------

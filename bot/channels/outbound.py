@@ -71,7 +71,7 @@ def build_sending_broadcast(services: Any) -> Broadcast:
         from bot.storage.delivery_status import DeliveryStatusRepository
 
         whatsapp = build_whatsapp(
-            settings, core, services.persons, services.dedupe, DeliveryStatusRepository(services.db), services.shared,
+            settings, core, services.persons, DeliveryStatusRepository(services.db), services.shared,
         )
         ports.register("whatsapp", whatsapp.port)
     return build_broadcast(services, ports)

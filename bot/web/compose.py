@@ -6,6 +6,7 @@ import logging
 from starlette.applications import Starlette
 
 from bot.channels.telegram import (
+    TelegramInbox,
     build_application,
     port_of,
     start_application,
@@ -13,6 +14,7 @@ from bot.channels.telegram import (
     telegram_routes,
 )
 from bot.broadcast.compose import build_broadcast
+from bot.channels.inbox import build_inbox_pump
 from bot.channels.outbound import BroadcastWorkerTask
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.storage.delivery_status import DeliveryStatusRepository
@@ -25,10 +27,12 @@ def build_web_app(services) -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
+    # Every channel writes what it receives to the durable inbox before acknowledging it.
+    inbox = build_inbox_pump(settings, services.db)
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe,
-            DeliveryStatusRepository(services.db), services.shared,
+            settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
+            services.shared, inbox=inbox,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
@@ -41,14 +45,14 @@ def build_web_app(services) -> Starlette:
             settings, handoff.handler(services.conversation), services.persons, services.shared
         )
         handoff.ports.register("telegram", port_of(telegram))
-        routes += telegram_routes(settings, telegram)
+        routes += telegram_routes(settings, TelegramInbox(telegram, inbox, max_backlog=settings.inbox_max_backlog))
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
     broadcast = build_broadcast(services, handoff.ports)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
-    on_startup += [handoff.start, broadcasts.start]
-    on_shutdown[:0] = [broadcasts.stop, handoff.stop]
+    on_startup += [inbox.start, handoff.start, broadcasts.start]
+    on_shutdown[:0] = [inbox.stop, broadcasts.stop, handoff.stop]
     if not routes:
         log.warning("no channel configured: only /health is served")
     on_shutdown.append(services.close)

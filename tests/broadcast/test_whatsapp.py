@@ -28,7 +28,7 @@ async def whatsapp_port(graph_api, db, persons, clock, tmp_path):
         whatsapp_api_base_url=graph_api.base_url,
     )
     channel = build_whatsapp(
-        settings, None, persons, None, DeliveryStatusRepository(db), SqlSharedKeyStore(db),
+        settings, None, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db),
         http=httpx.AsyncClient(), clock=clock,
     )
     yield channel.port

@@ -4,7 +4,6 @@ from bot.channels.whatsapp.channel import (
     WhatsAppChannel,
     WhatsAppConfigError,
     build_whatsapp,
-    whatsapp_routes,
 )
 from bot.channels.whatsapp.port import WhatsAppPort
 
@@ -14,5 +13,4 @@ __all__ = [
     "WhatsAppConfigError",
     "WhatsAppPort",
     "build_whatsapp",
-    "whatsapp_routes",
 ]

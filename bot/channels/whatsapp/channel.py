@@ -9,13 +9,14 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
+from bot.channels.inbox import InboxPump
 from bot.channels.ratelimit import SlidingWindowLimiter
 from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
-from bot.channels.whatsapp.ordering import KeyedSerialRunner
+from bot.channels.whatsapp.incoming import CHANNEL
 from bot.channels.whatsapp.port import DeliveryStats, WhatsAppPort
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
-from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
+from bot.core.ports import MessageHandler, PersonDirectory
 from bot.settings import Settings
 from bot.storage.base import utcnow
 from bot.storage.shared_keys import SharedKeyStore
@@ -33,17 +34,17 @@ class WhatsAppConfigError(ValueError):
 class WhatsAppChannel:
     routes: list[Route]
     port: WhatsAppPort
-    webhook: WhatsAppWebhook
-    runner: KeyedSerialRunner
+    webhook: WhatsAppWebhook | None  # None when built to send only (CLI broadcasts)
     graph: GraphClient
+    inbox: InboxPump | None = None
 
     async def join(self) -> None:
-        """Wait for every queued webhook job (tests)."""
-        await self.runner.join()
+        """Wait until every received message was handled (tests)."""
+        if self.inbox is not None:
+            await self.inbox.drain()
 
     async def aclose(self) -> None:
-        """Finish queued jobs, then close the HTTP client (app shutdown hook)."""
-        await self.runner.aclose()
+        """Close the HTTP client (app shutdown hook, after the inbox pump stopped)."""
         await self.graph.aclose()
 
 
@@ -51,10 +52,10 @@ def build_whatsapp(
     settings: Settings,
     handler: MessageHandler,
     persons: PersonDirectory,
-    dedupe: DeliveryDedupe,
     status_repo: DeliveryStats,
     shared: SharedKeyStore,
     *,
+    inbox: InboxPump | None = None,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
@@ -74,7 +75,8 @@ def build_whatsapp(
         limiter=SlidingWindowLimiter(settings.whatsapp_send_rate),
         template_name=settings.whatsapp_broadcast_template,
     )
-    runner = KeyedSerialRunner()
+    if inbox is None:
+        return WhatsAppChannel(routes=[], port=port, webhook=None, graph=graph)
     webhook = WhatsAppWebhook(
         verify_token=settings.whatsapp_verify_token,
         app_secret=settings.whatsapp_app_secret,
@@ -82,26 +84,15 @@ def build_whatsapp(
         handler=handler,
         port=port,
         persons=persons,
-        dedupe=dedupe,
         stats=status_repo,
-        runner=runner,
+        inbox=inbox,
         button_ids=ids,
         clock=clock,
+        max_backlog=settings.inbox_max_backlog,
     )
+    inbox.register(CHANNEL, webhook.process_item)
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]
-    return WhatsAppChannel(routes=routes, port=port, webhook=webhook, runner=runner, graph=graph)
-
-
-def whatsapp_routes(
-    settings: Settings,
-    handler: MessageHandler,
-    persons: PersonDirectory,
-    dedupe: DeliveryDedupe,
-    status_repo: DeliveryStats,
-    shared: SharedKeyStore,
-) -> list[Route]:
-    """Routes only; prefer ``build_whatsapp`` to also get the port and the shutdown hook."""
-    return build_whatsapp(settings, handler, persons, dedupe, status_repo, shared).routes
+    return WhatsAppChannel(routes=routes, port=port, webhook=webhook, graph=graph, inbox=inbox)
 
 
 def _check(settings: Settings) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.channels.telegram import application_running, build_application
+from bot.channels.inbox import InboxPump
+from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.settings import Settings
 from bot.storage.shared_keys import SqlSharedKeyStore
@@ -103,6 +104,11 @@ def application(
 
 
 @pytest.fixture
-async def polling_bot(application: Application) -> AsyncIterator[Application]:
-    async with application_running(application, polling=True, poll_timeout=1):
+def telegram_inbox(application: Application, inbox: InboxPump) -> TelegramInbox:
+    return TelegramInbox(application, inbox)
+
+
+@pytest.fixture
+async def polling_bot(application: Application, telegram_inbox: TelegramInbox) -> AsyncIterator[Application]:
+    async with application_running(application, poller=telegram_inbox, poll_timeout=1):
         yield application

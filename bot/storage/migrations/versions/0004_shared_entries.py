@@ -4,8 +4,8 @@ Long Telegram callback payloads and WhatsApp button ids behind a short key, chat
 that blocked the bot, admins' /diffuser drafts: they lived in one process's memory.
 Used when Redis is not configured (with Redis they live there).
 
-Revision ID: 0003_shared_entries
-Revises: 0002_referent_fk
+Revision ID: 0004_shared_entries
+Revises: 0003_durable_inbox_and_outbox
 Create Date: 2026-11-26
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0003_shared_entries"
-down_revision = "0002_referent_fk"
+revision = "0004_shared_entries"
+down_revision = "0003_durable_inbox_and_outbox"
 branch_labels = None
 depends_on = None
 
