@@ -115,12 +115,7 @@ class App:
 
     @property
     def shared(self) -> SharedKeyStore:
-        """Small state every process must see: button keys, blocked chats, /diffuser drafts."""
         return self.storage.shared
-
-    @cached_property
-    def turns(self) -> TurnRunner | None:
-        return build_turn_runner(self.settings, self.db)
 
     # -- content ---------------------------------------------------------------------
 
@@ -179,8 +174,8 @@ class App:
         return ConversationService(
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
-            threshold=self.settings.nlu_threshold, gate=self.handoff.gate, turns=self.turns,
-            flood_limit=self.settings.flood_limit_per_minute,
+            threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
+            flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------
@@ -191,7 +186,7 @@ class App:
 
         return build_handoff(
             self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
-            shared=self.shared,
+            shared=self.storage.shared,
         )
 
     def admin_broadcast(self) -> Broadcast:

@@ -76,9 +76,9 @@ class ConversationService:
         locks: UserLocks,
         threshold: float,
         gate: ConversationGate | None = None,
-        turns: TurnRunner | None = None,
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
+        turns: TurnRunner | None = None,
     ) -> None:
         self._flood_limit = flood_limit
         self._clock = clock

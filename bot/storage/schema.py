@@ -49,6 +49,8 @@ def target_metadata() -> MetaData:
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Our revision ids already carry the slug (0003_add_x): the file is named by the id alone.
+    config.set_main_option("file_template", "%%(rev)s")
     return config
 
 

@@ -25,8 +25,8 @@ from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
 
-_PORT_KEY = "terrapro.port"
 _POLLER_KEY = "terrapro.poller"
+_PORT_KEY = "terrapro.port"
 # Only what the bot handles; my_chat_member tells us when a person blocks the bot.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 

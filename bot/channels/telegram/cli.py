@@ -31,8 +31,8 @@ def run_polling_with_handoff(services: Any) -> None:
 
 
 async def _serve_polling(services: Any) -> None:
-    from bot.channels.inbox import build_inbox_pump
     from bot.broadcast.compose import build_broadcast
+    from bot.channels.inbox import build_inbox_pump
     from bot.channels.outbound import BroadcastWorkerTask
     from bot.channels.telegram.application import application_running, build_application, port_of
     from bot.channels.telegram.inbox import TelegramInbox

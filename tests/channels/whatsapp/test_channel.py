@@ -47,7 +47,7 @@ async def test_with_the_real_person_and_inbox_repositories(settings, handler, cl
     inbox = InboxPump(DurableQueue(db, InboxItem), idle_poll=0.02)
     await inbox.start()
     channel = build_whatsapp(
-        settings, handler, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db), inbox=inbox, clock=clock
+        settings, handler, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db), inbox=inbox, clock=clock,
     )
     transport = httpx.ASGITransport(app=create_app(channel.routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

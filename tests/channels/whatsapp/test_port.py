@@ -21,9 +21,9 @@ def port(channel):
 
 
 @pytest.fixture
-async def templated_port(settings, handler, persons, dedupe, status_repo, shared, clock):
+async def templated_port(settings, handler, persons, status_repo, shared, clock):
     templated = settings.model_copy(update={"whatsapp_broadcast_template": "annonce_tp"})
-    built = build_whatsapp(templated, handler, persons, dedupe, status_repo, shared, clock=clock, backoff=0.01)
+    built = build_whatsapp(templated, handler, persons, status_repo, shared, clock=clock, backoff=0.01)
     yield built.port
     await built.aclose()
 
