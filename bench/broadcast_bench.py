@@ -33,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.broadcast.compose import build_broadcast  # noqa: E402
-from bot.broadcast.ports import Outgoing, Recipient, SendResult  # noqa: E402
-from bot.broadcast.ratelimit import SlidingWindowLimiter  # noqa: E402
+from bot.channels.ratelimit import SlidingWindowLimiter  # noqa: E402
+from bot.core.messages import Reply  # noqa: E402
+from bot.core.outbound import ChannelPorts, Lane, SendResult  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage import schema  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
@@ -96,27 +97,37 @@ class FakeApi:
             self.received.clear()
 
 
-class HttpSender:
-    """A RecipientSender over the fake API, the way a channel adapter would talk to its platform."""
+class HttpPort:
+    """An outbound port over the fake API, the way a channel's port talks to its platform:
+    its own sliding-window limiter (lanes), paused by a 429."""
 
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, url: str, rate: float) -> None:
         self._client = client
         self._url = url
+        self.limiter = SlidingWindowLimiter(rate)
 
-    async def send(self, recipient: Recipient, message: Outgoing) -> SendResult:
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+        slot = await self.limiter.acquire(lane)
         try:
             response = await self._client.post(
-                f"{self._url}/sendMessage", json={"chat_id": recipient.external_id, "text": message.text}
+                f"{self._url}/sendMessage", json={"chat_id": external_id, "text": reply.text}
             )
         except httpx.HTTPError:
             return SendResult.failed("réseau")
+        finally:
+            slot.done()
         if response.status_code == 200:
-            return SendResult.sent()
+            return SendResult.ok()
         if response.status_code == 429:
-            return SendResult.retry(float(response.headers.get("Retry-After", "1")))
+            delay = float(response.headers.get("Retry-After", "1"))
+            self.limiter.pause(delay)
+            return SendResult.retry_later(delay)
         if response.status_code == 403:
             return SendResult.unreachable("a bloqué le bot")
         return SendResult.failed(f"http {response.status_code}")
+
+    async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
+        return SendResult.failed("bench: no edit")
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -157,7 +168,7 @@ def seed(database_url: str, recipients: int) -> None:
 
 def create_campaign(database_url: str, rate: float) -> int:
     services = _services(database_url, rate)
-    b = build_broadcast(services, {"telegram": object()})  # type: ignore[dict-item]
+    b = build_broadcast(services, ChannelPorts())
     campaign = b.service.create("Portes ouvertes du CFP samedi 9 h !", territoire="bignona")
     services.db.dispose()
     return campaign.id
@@ -167,7 +178,9 @@ async def send_campaign(database_url: str, api_url: str, campaign_id: int, rate:
     services = _services(database_url, rate)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        b = build_broadcast(services, {"telegram": HttpSender(client, api_url)}, limiter=SlidingWindowLimiter(rate))
+        ports = ChannelPorts()
+        ports.register("telegram", HttpPort(client, api_url, rate))
+        b = build_broadcast(services, ports)
         summary = await b.service.send(campaign_id)
     services.db.dispose()
     return summary

@@ -34,7 +34,7 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine  # noqa: E402
 
-from bot.app import build_catalogue_search, build_nlu  # noqa: E402
+from bot.app import App, build_nlu  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import OPEN_TICKET_STATUSES, ConversationState, HandoffTicket, Person  # noqa: E402
@@ -55,7 +55,7 @@ class Work:
 
     def __init__(self) -> None:
         settings = Settings()
-        _catalogue, self.search = build_catalogue_search(settings)
+        self.search = App(settings).search
         self.nlu = build_nlu(settings)
 
     def think(self, text: str) -> None:

@@ -60,6 +60,14 @@ class FreshPostgres:
         with engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.name}"'))
         engine.dispose()
+        try:  # code with migrations refuses a database behind it: bring it to head first
+            from bot.storage import schema
+            from bot.storage.database import Database
+        except ImportError:
+            return self.url
+        db = Database.from_url(self.url)
+        schema.upgrade(db)
+        db.dispose()
         return self.url
 
     def __exit__(self, *exc) -> None:

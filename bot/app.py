@@ -256,6 +256,8 @@ class App:
         return HealthCheck(self.operations, redis_ping)
 
     def close(self) -> None:
+        if self.__dict__.get("turns") is not None:
+            self.turns.close()
         if "storage" in self.__dict__:
             self.db.dispose()
 
@@ -324,5 +326,5 @@ def build_storage(settings: Settings) -> Storage:
 
 
 def build_turn_runner(settings: Settings, db: Database) -> TurnRunner | None:
-    """Message turns off the event loop, one unit of work each (none: on the loop, as before)."""
+    """Message turns off the event loop, one unit of work each (0 workers: on the loop, as before)."""
     return TurnRunner(db, settings.turn_workers) if settings.turn_workers > 0 else None

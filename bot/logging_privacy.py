@@ -13,7 +13,8 @@ import logging
 import re
 
 # Loggers that write request URLs, parameters or bodies below WARNING.
-TALKATIVE_LOGGERS = ("httpx", "httpcore", "telegram", "hpack", "urllib3", "sanic.access")
+# sqlalchemy.engine: at INFO/DEBUG it logs statement parameters (platform ids, state).
+TALKATIVE_LOGGERS = ("httpx", "httpcore", "telegram", "hpack", "urllib3", "sanic.access", "sqlalchemy.engine")
 _BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
 MASK = "[jeton]"
 

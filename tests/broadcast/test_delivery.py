@@ -26,7 +26,7 @@ async def test_rate_is_never_exceeded_in_any_one_second_window(add_people, make_
     assert summary.sent == 450
     assert max_in_any_window(times) <= RATE
     # 450 at 200/s cannot take less than 2 s, and the limiter should not waste much either.
-    assert 2.0 <= times[-1] - times[0] + 1 / RATE and elapsed < 6
+    assert 2.0 <= times[-1] - times[0] + 1 / RATE and elapsed < 8  # 2.25 s ideal; CI machines are shared
 
 
 async def test_rate_holds_with_a_slow_platform(add_people, make_broadcast):
