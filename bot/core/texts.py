@@ -22,8 +22,8 @@ class Texts:
 
     @classmethod
     def load(cls, content_dir: Path) -> "Texts":
-        entries = _read_yaml(content_dir / "texts.yml")
-        guidance = _read_yaml(content_dir / "guidance.yml")
+        entries = read_yaml(content_dir / "texts.yml")
+        guidance = read_yaml(content_dir / "guidance.yml")
         for key, value in entries.items():
             if not isinstance(value, dict) or "fr" not in value:
                 raise ContentError("texts.yml", None, f"le texte « {key} » n'a pas de version française")
@@ -38,7 +38,7 @@ class Texts:
         return template.format(**values) if values else template
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
