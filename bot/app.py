@@ -12,6 +12,7 @@ from bot.catalogue.model import Catalogue
 from bot.catalogue.search import CatalogueSearch
 from bot.core.action_runner import ActionRunner
 from bot.core.conversation import ConversationService
+from bot.core.safety import SafetyContent, SafetyDesk
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
@@ -135,14 +136,15 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     action_services = build_action_services(settings, storage, today=today)
     nlu = build_nlu(settings, action_services.catalogue)
     runner = ActionRunner(build_actions(action_services))
+    safety = SafetyContent.load(settings.content_dir)
     handoff = build_handoff(
         settings, db=storage.db, handoffs=storage.handoffs, persons=storage.persons,
-        catalogue=action_services.catalogue,
+        catalogue=action_services.catalogue, safety=safety,
     )
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate,
+        threshold=settings.nlu_threshold, gate=handoff.gate, safety=SafetyDesk(safety, handoff.urgent),
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,

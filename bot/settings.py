@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     dev_mode: bool = False
 
     handoff_renotify_minutes: int = 15
+    # An urgent (distress) request nobody took is announced again this much sooner.
+    handoff_urgent_renotify_minutes: int = 3
 
     @field_validator("data_dir", "content_dir", "nlu_data_dir", mode="after")
     @classmethod

@@ -15,9 +15,11 @@ from bot.catalogue.model import Place
 from bot.catalogue.places import haversine_km
 from bot.core.action_runner import ActionRunner
 from bot.core.errors import user_message_for
+from bot.core.distress import Detection
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.policy import next_action
+from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
@@ -69,8 +71,10 @@ class ConversationService:
         locks: UserLocks,
         threshold: float,
         gate: ConversationGate | None = None,
+        safety: SafetyDesk | None = None,
     ) -> None:
         self._gate = gate
+        self._safety = safety
         self._nlu = nlu
         self._runner = runner
         self._persons = persons
@@ -91,6 +95,11 @@ class ConversationService:
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
+        if self._safety is not None and message.kind is not MessageKind.BUTTON:
+            # Before the hand-off gate, STOP, pending questions and the classifier.
+            detection = self._safety.check(message.text)
+            if detection is not None:
+                return await self._distress_turn(person, message.text, detection)
         if self._gate is not None:
             taken = await self._gate.intercept(person, message)
             if taken is not None:
@@ -151,6 +160,21 @@ class ConversationService:
         self._states.save(person.id, {"slots": slots, "intents": intents})
         if language != person.language:
             self._persons.update(person.id, language=language)
+        return replies
+
+    async def _distress_turn(self, person: PersonRecord, text: str, detection: Detection) -> list[Reply]:
+        assert self._safety is not None
+        state = self._states.load(person.id) or {}
+        slots: dict[str, Any] = dict(state.get("slots") or {})
+        language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
+        replies = await self._safety.respond(
+            person, text, detection, language=language, territory=slots.get(slot_names.TERRITOIRE)
+        )
+        # A pending yes/no (delete my data, offer a referent) must not be answered by the next "oui".
+        slots[slot_names.PENDING] = None
+        slots[slot_names.MISSES] = 0
+        intents = (list(state.get("intents") or []) + ["distress"])[-HISTORY:]
+        self._states.save(person.id, {"slots": slots, "intents": intents})
         return replies
 
     def _menu_reply(self, text: str, language: str) -> Reply:

@@ -85,7 +85,7 @@ class SafetyContent:
             referent_texts={str(k): str(v) for k, v in (data.get("referents") or {}).items()},
         )
 
-    def text(self, key: str, language: str = "fr", **values: Any) -> str:
+    def phrase(self, key: str, language: str = "fr", **values: Any) -> str:
         variants = self.texts[key]
         template = variants.get(language) or variants["fr"]
         return template.format(**values) if values else template
@@ -110,11 +110,11 @@ class SafetyContent:
 
     def help_lines(self, territory: str | None, language: str) -> str:
         """Every line of the territory; when unknown, both territories briefly (no question first)."""
-        pending = self.text("a_confirmer", language)
+        pending = self.phrase("a_confirmer", language)
         if territory in self.lines:
             body = [f"📞 {line.text}" + ("" if line.verified else f" {pending}") for line in self.lines[territory]]
-            return "\n".join([self.text("numeros_titre", language), *body])
-        rows = [self.text("deux_territoires", language)]
+            return "\n".join([self.phrase("numeros_titre", language), *body])
+        rows = [self.phrase("deux_territoires", language)]
         for name, lines in self.lines.items():
             shorts = [line.short + ("" if line.verified else f" {pending}") for line in lines if line.short]
             rows.append(f"📞 {self.territory_names.get(name, name)} : {' · '.join(shorts)}")
@@ -137,19 +137,19 @@ class SafetyDesk:
             language = "wo"
         alarm = await self._net.raise_alarm(person, text, detection) if self._net is not None else None
         if alarm is None or not alarm.referents_present and alarm.holder is None:
-            next_step = content.text("referent_absent", language)
+            next_step = content.phrase("referent_absent", language)
         elif alarm.holder is not None:
-            next_step = content.text("referent_en_ligne", language, name=alarm.holder)
+            next_step = content.phrase("referent_en_ligne", language, name=alarm.holder)
         elif alarm.created:
-            next_step = content.text("referent_prevenu", language)
+            next_step = content.phrase("referent_prevenu", language)
         else:
-            next_step = content.text("deja_dans_la_file", language)
+            next_step = content.phrase("deja_dans_la_file", language)
         body = "\n\n".join((
-            content.text("accueil", language),
+            content.phrase("accueil", language),
             content.help_lines(content.territory_of(person, territory), language),
             next_step,
         ))
         buttons = () if alarm is not None and alarm.holder else (
-            Button(content.text("bouton_parler", language), TALK_PAYLOAD),
+            Button(content.phrase("bouton_parler", language), TALK_PAYLOAD),
         )
         return [Reply(body, buttons)]

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.catalogue.model import Catalogue
 from bot.core.ports import MessageHandler
+from bot.core.safety import SafetyContent
 from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
 from bot.broadcast.composer import BroadcastComposer
 from bot.handoff.console import ReferentConsole
@@ -17,6 +18,7 @@ from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
 from bot.handoff.service import HandoffService
+from bot.handoff.urgent import UrgentHandoff
 from bot.handoff.worker import HandoffWorker
 from bot.settings import Settings
 from bot.storage.base import utcnow
@@ -37,6 +39,7 @@ class Handoff:
     bus: NotificationBus
     consumer: RedisConsumer | None
     referents: ReferentRepository
+    urgent: UrgentHandoff  # the core's SafetyNet
 
     def handler(self, core: MessageHandler) -> RoutingHandler:
         """What the Telegram adapter gets instead of the core."""
@@ -72,6 +75,7 @@ def build_handoff(
     clock: Clock = utcnow,
     redis_client: Any = None,
     worker_interval: float = 15.0,
+    safety: SafetyContent | None = None,
 ) -> Handoff:
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
@@ -92,9 +96,11 @@ def build_handoff(
         handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
+        safety=safety or SafetyContent.load(settings.content_dir),
+        urgent_renotify_after=timedelta(minutes=settings.handoff_urgent_renotify_minutes),
     )
     return Handoff(
         service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
         worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
-        bus=bus, consumer=consumer, referents=referents,
+        bus=bus, consumer=consumer, referents=referents, urgent=UrgentHandoff(service),
     )
