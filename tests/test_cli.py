@@ -23,3 +23,9 @@ def test_stats_envois_shows_statuses_and_error_codes(tmp_path, tmp_path_factory,
     out = capsys.readouterr().out
     assert "delivered 1" in out
     assert "131026 ×1" in out
+
+
+def test_safety_eval_prints_precision_and_recall(capsys):
+    assert main(["safety", "eval"]) == 0
+    out = capsys.readouterr().out
+    assert "Précision : " in out and "Rappel    : " in out
