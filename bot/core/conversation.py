@@ -99,7 +99,7 @@ class ConversationService:
             # Before the hand-off gate, STOP, pending questions and the classifier.
             detection = self._safety.check(message.text)
             if detection is not None:
-                return await self._distress_turn(person, message.text, detection)
+                return await self._distress_turn(self._safety, person, message.text, detection)
         if self._gate is not None:
             taken = await self._gate.intercept(person, message)
             if taken is not None:
@@ -162,12 +162,13 @@ class ConversationService:
             self._persons.update(person.id, language=language)
         return replies
 
-    async def _distress_turn(self, person: PersonRecord, text: str, detection: Detection) -> list[Reply]:
-        assert self._safety is not None
+    async def _distress_turn(
+        self, safety: SafetyDesk, person: PersonRecord, text: str, detection: Detection
+    ) -> list[Reply]:
         state = self._states.load(person.id) or {}
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
-        replies = await self._safety.respond(
+        replies = await safety.respond(
             person, text, detection, language=language, territory=slots.get(slot_names.TERRITOIRE)
         )
         # A pending yes/no (delete my data, offer a referent) must not be answered by the next "oui".

@@ -10,23 +10,39 @@ elsewhere in the same message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.core.errors import ContentError
-from bot.nlu.text import SMS, fold
+from bot.nlu.text import SMS
 
 MAX_GAP = 3  # "..." in a phrase: up to this many words in between
 MAX_CHARS = 4000  # the whole message is read, not only what the classifier sees
+MAX_JUMPS = 8  # more anchor words than this in a message: one regex scan instead of jumps
 _WORD = re.compile(r"[a-z0-9]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\.\.\.|\S+")
 _SOURCE = "safety.yml"
+_COMBINING = re.compile(r"[\u0300-\u036f]+")
+# Letters NFKD does not split into base letter + accent.
+_SPECIAL = {"œ": "oe", "æ": "ae", "ß": "ss", "ŋ": "ng", "ø": "o", "đ": "d", "ł": "l"}
+
+
+def _fold(text: str) -> str:
+    """Lowercase, no accents: like bot.nlu.text.fold, without its per-character offsets (fast)."""
+    text = text.lower()
+    for letter, plain in _SPECIAL.items():
+        if letter in text:
+            text = text.replace(letter, plain)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return _COMBINING.sub("", decomposed)
 
 
 def _words(text: str) -> list[str]:
     """Folded words; an apostrophe or any punctuation separates words."""
-    folded = _REPEAT.sub(r"\1", fold(text[:MAX_CHARS]))
+    folded = _REPEAT.sub(r"\1", _fold(text[:MAX_CHARS]))
     return _WORD.findall(folded)
 
 
@@ -52,43 +68,135 @@ class Normalizer:
         return " ".join(out)
 
 
-def _alternatives(spec: str, where: str) -> str:
+def _options(spec: str, where: str) -> list[tuple[list[str], bool]]:
+    """"a|b*|c d" -> [(words, is_prefix)]: each option's words, the last one possibly a prefix."""
     options = []
     for option in spec.split("|"):
-        words = _words(option) if not option.endswith("*") else _words(option[:-1])
+        prefix = option.endswith("*")
+        words = _words(option[:-1] if prefix else option)
         if not words:
             raise ContentError(_SOURCE, None, f"{where} : choix vide dans « {spec} »")
-        body = r"\ ".join(re.escape(w) for w in words)
-        options.append(body + (r"[a-z0-9]*" if option.endswith("*") else ""))
-    return "(?:" + "|".join(options) + ")"
+        options.append((words, prefix))
+    return options
 
 
-def compile_phrase(phrase: str, groups: Mapping[str, list[str]], where: str) -> str:
-    """One phrase of the mini-language (see the head of content/safety.yml) as a regex.
+def _alternatives(options: list[tuple[list[str], bool]]) -> str:
+    bodies = [r"\ ".join(re.escape(w) for w in words) + (r"[a-z0-9]*" if prefix else "") for words, prefix in options]
+    return "(?:" + "|".join(bodies) + ")"
+
+
+class _Index:
+    """Where each word of the normalised message starts, for jumping straight to candidates."""
+
+    def __init__(self, normalized: str) -> None:
+        self.text = f" {normalized} "
+        self.starts: dict[str, list[int]] = {}
+        for match in re.finditer(r"\S+", self.text):
+            self.starts.setdefault(match.group(), []).append(match.start())
+        self.words = sorted(self.starts)
+
+    def positions(self, exact: frozenset[str], prefixes: tuple[str, ...]) -> list[int]:
+        found = [pos for word in exact & self.starts.keys() for pos in self.starts[word]]
+        for prefix in prefixes:
+            index = bisect_left(self.words, prefix)
+            while index < len(self.words) and self.words[index].startswith(prefix):
+                found.extend(self.starts[self.words[index]])
+                index += 1
+        return found
+
+    def blank(self, spans: list[tuple[int, int]]) -> None:
+        """Exceptions: their words become "#…" (same length, so every start stays valid)."""
+        chars = list(self.text)
+        for start, end in spans:
+            for i in range(start, end):
+                if chars[i] != " ":
+                    chars[i] = "#"
+        self.text = "".join(chars)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A compiled phrase, tried only where one of its anchor words starts.
+
+    The anchor is the phrase's first required piece; whatever comes before it is optional, so
+    a match exists if and only if the rest of the phrase matches at some anchor word. A turn
+    stays fast with hundreds of phrases and a 4,000-character message.
+    """
+
+    tail: re.Pattern[str]  # from the anchor on
+    anywhere: re.Pattern[str]  # the same, at any word start: one scan in C when anchors abound
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+
+    def matches(self, index: _Index) -> Iterator[re.Match[str]]:
+        """Non-overlapping matches, left to right."""
+        positions = index.positions(self.exact, self.prefixes)
+        if len(positions) > MAX_JUMPS:
+            yield from self.anywhere.finditer(index.text)
+            return
+        end = 0
+        for position in sorted(positions):
+            if position >= end and (found := self.tail.match(index.text, position)) is not None:
+                end = found.end()
+                yield found
+
+
+def compile_phrase(phrase: str, groups: Mapping[str, list[str]], where: str) -> Phrase:
+    """One phrase of the mini-language (see the head of content/safety.yml).
 
     The regex matches the normalised text wrapped in spaces; every word piece ends with
     its space, so pieces concatenate and a match always starts and ends on word limits.
     """
     pieces: list[str] = []
-    words = 0
+    anchor: list[tuple[list[str], bool]] | None = None
     for token in _TOKEN.findall(phrase.strip()):
         if token == "...":
-            pieces.append(rf"(?:[a-z0-9]+\ ){{0,{MAX_GAP}}}")
+            if anchor is not None:
+                pieces.append(rf"(?:[a-z0-9]+\ ){{0,{MAX_GAP}}}")
             continue
-        words += 1
+        if token.startswith("[") and token.endswith("]"):
+            if anchor is not None:
+                pieces.append("(?:" + _alternatives(_options(token[1:-1], where)) + r"\ )?")
+            continue
         if token.startswith("{") and token.endswith("}"):
             name = token[1:-1].strip()
             if name not in groups:
                 raise ContentError(_SOURCE, None, f"{where} : groupe inconnu « {name} »")
-            pieces.append(_alternatives("|".join(groups[name]), where) + r"\ ")
-        elif token.startswith("[") and token.endswith("]"):
-            words -= 1  # optional: does not count as a required word
-            pieces.append("(?:" + _alternatives(token[1:-1], where) + r"\ )?")
+            options = _options("|".join(groups[name]), where)
         else:
-            pieces.append(_alternatives(token, where) + r"\ ")
-    if words == 0:
+            options = _options(token, where)
+        anchor = anchor or options
+        pieces.append(_alternatives(options) + r"\ ")
+    if anchor is None:
         raise ContentError(_SOURCE, None, f"{where} : phrase vide")
-    return r"(?<=\ )" + "".join(pieces)
+    exact = frozenset(words[0] for words, prefix in anchor if not (prefix and len(words) == 1))
+    prefixes = tuple(words[0] for words, prefix in anchor if prefix and len(words) == 1)
+    tail = "".join(pieces)
+    return Phrase(re.compile(tail), re.compile(r"(?<=\ )" + tail), exact, prefixes)
+
+
+class _Anchors:
+    """Which phrases (by number) a message's words can start: only those are tried."""
+
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self._exact: dict[str, list[int]] = {}
+        self._prefix: dict[str, list[int]] = {}
+        for number, phrase in enumerate(phrases):
+            for word in phrase.exact:
+                self._exact.setdefault(word, []).append(number)
+            for prefix in phrase.prefixes:
+                self._prefix.setdefault(prefix, []).append(number)
+        self._lengths = sorted({len(p) for p in self._prefix})
+
+    def candidates(self, words: Iterable[str]) -> list[int]:
+        found: set[int] = set()
+        for word in words:
+            found.update(self._exact.get(word, ()))
+            for length in self._lengths:
+                if length > len(word):
+                    break
+                found.update(self._prefix.get(word[:length], ()))
+        return sorted(found)
 
 
 @dataclass(frozen=True)
@@ -101,13 +209,17 @@ class Detection:
 class _Family:
     name: str
     language: str
-    pattern: re.Pattern[str]
+    phrases: tuple[Phrase, ...]
 
 
 class DistressCheck:
-    def __init__(self, families: Iterable[_Family], exclusions: re.Pattern[str] | None, normalizer: Normalizer) -> None:
-        self._families = tuple(families)
-        self._exclusions = exclusions
+    def __init__(self, families: Iterable[_Family], exclusions: Iterable[Phrase], normalizer: Normalizer) -> None:
+        families = tuple(families)
+        # One flat list in file order: the first family listed wins when several match.
+        self._phrases = [(phrase, Detection(f.name, f.language)) for f in families for phrase in f.phrases]
+        self._anchors = _Anchors(phrase for phrase, _ in self._phrases)
+        self._exclusions = tuple(exclusions)
+        self._exclusion_anchors = _Anchors(self._exclusions)
         self._normalize = normalizer
 
     @classmethod
@@ -118,14 +230,14 @@ class DistressCheck:
             for language in ("fr", "wo"):
                 phrases = [str(p) for p in (family or {}).get(language) or []]
                 if phrases:
-                    regex = "|".join(compile_phrase(p, groups, f"familles.{name}.{language}") for p in phrases)
-                    families.append(_Family(str(name), language, re.compile(regex)))
+                    compiled = tuple(compile_phrase(p, groups, f"familles.{name}.{language}") for p in phrases)
+                    families.append(_Family(str(name), language, compiled))
         if not families:
             raise ContentError(_SOURCE, None, "aucune famille de phrases (« familles »)")
         exclusions = [compile_phrase(str(p), groups, "exceptions") for p in data.get("exceptions") or []]
         return cls(
             families,
-            re.compile("|".join(exclusions)) if exclusions else None,
+            exclusions,
             Normalizer.with_extra({str(k): str(v) for k, v in (data.get("sms") or {}).items()}),
         )
 
@@ -135,11 +247,15 @@ class DistressCheck:
     def detect(self, text: str | None) -> Detection | None:
         if not text:
             return None
-        padded = f" {self._normalize(text)} "
-        if self._exclusions is not None:
-            # Blank the exception, keep a word boundary; "#" never matches a phrase word.
-            padded = self._exclusions.sub("# ", padded)
-        for family in self._families:
-            if family.pattern.search(padded):
-                return Detection(family.name, family.language)
+        index = _Index(self._normalize(text))
+        excluded = [
+            m.span() for number in self._exclusion_anchors.candidates(index.starts)
+            for m in self._exclusions[number].matches(index)
+        ]
+        if excluded:
+            index.blank(excluded)
+        for number in self._anchors.candidates(index.starts):
+            phrase, detection = self._phrases[number]
+            if next(phrase.matches(index), None) is not None:
+                return detection
         return None

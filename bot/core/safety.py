@@ -136,7 +136,7 @@ class SafetyDesk:
         if detection.language == "wo":
             language = "wo"
         alarm = await self._net.raise_alarm(person, text, detection) if self._net is not None else None
-        if alarm is None or not alarm.referents_present and alarm.holder is None:
+        if alarm is None or (not alarm.referents_present and alarm.holder is None):
             next_step = content.phrase("referent_absent", language)
         elif alarm.holder is not None:
             next_step = content.phrase("referent_en_ligne", language, name=alarm.holder)
