@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.distress import Detection
+from bot.core.messages import IncomingMessage
 from bot.handoff.stats import UrgentFigures, render
 from tests.handoff.conftest import World
 
@@ -48,6 +49,9 @@ async def test_urgent_ticket_is_first_and_announced_to_every_present_referent(wo
     # The person was answered by the core (help lines): no extra "nobody"/hours message.
     assert world.outbox.to("5002") == []
 
+    # /file lists it first, marked.
+    [queue] = await world.handoff.console.handle(awa, IncomingMessage("telegram", AWA, text="/file"))
+    assert queue.text.splitlines()[1].startswith(f"🚨 n°{alarm.ticket_id}")
     # /prendre with no number takes the urgent one, even for a referent of another bassin.
     replies = await world.handoff.service.take_next(claire)
     assert "je veux mourir" in replies[0].text and "déclenché" in replies[0].text
