@@ -23,7 +23,7 @@ MAX_CHARS = 4000  # the whole message is read, not only what the classifier sees
 MAX_JUMPS = 8  # more anchor words than this in a message: one regex scan instead of jumps
 _WORD = re.compile(r"[a-z0-9]+")
 _REPEAT = re.compile(r"([a-z])\1{2,}")
-_TOKEN = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\.\.\.|\S+")
+_TOKEN = re.compile(r"\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|\.\.\.|\S+")
 _SOURCE = "safety.yml"
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 # Letters NFKD does not split into base letter + accent.
@@ -62,9 +62,14 @@ class Normalizer:
         return cls(table)
 
     def __call__(self, text: str) -> str:
+        words = _words(text)
         out: list[str] = []
-        for word in _words(text):
-            out.extend(self.sms.get(word, (word,)))
+        for position, word in enumerate(words):
+            expansion = self.sms.get(word, (word,))
+            # "c'est" is already "c est": expanding "c" again would give "c est est".
+            if expansion[0] == word and tuple(words[position + 1:position + len(expansion)]) == expansion[1:]:
+                expansion = (word,)
+            out.extend(expansion)
         return " ".join(out)
 
 
@@ -163,6 +168,8 @@ def compile_phrase(phrase: str, groups: Mapping[str, list[str]], where: str) -> 
             if name not in groups:
                 raise ContentError(_SOURCE, None, f"{where} : groupe inconnu « {name} »")
             options = _options("|".join(groups[name]), where)
+        elif token.startswith("(") and token.endswith(")"):
+            options = _options(token[1:-1], where)  # expressions of several words
         else:
             options = _options(token, where)
         anchor = anchor or options

@@ -85,6 +85,12 @@ def test_phrase_language_prefix_alternatives_optional_words_and_gaps():
     assert not check.detect("frapper le fer")
 
 
+def test_parentheses_hold_expressions_of_several_words():
+    check = DistressCheck.from_content({"familles": {"test": {"fr": ["en finir (ce soir|cette nuit)"]}}})
+    assert check.detect("je vais en finir cette nuit") and check.detect("en finir ce soir")
+    assert not check.detect("en finir cette semaine avec les maths")
+
+
 def test_evaluate_counts_misses_and_false_alarms(tmp_path: Path, content):
     labelled = tmp_path / "set.yml"
     labelled.write_text(yaml.safe_dump({
