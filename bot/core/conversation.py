@@ -18,7 +18,7 @@ from bot.core.errors import user_message_for
 from bot.core.distress import Detection
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
-from bot.core.policy import next_action
+from bot.core.policy import FALLBACK, next_action
 from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
@@ -148,6 +148,10 @@ class ConversationService:
             elif event.get("event") == "restart":
                 restarted = True
         replies = [_to_reply(r) for r in outcome.responses if r.get("text") or r.get("buttons")]
+        if action == FALLBACK and self._safety is not None and self._safety.worried(parse.get("text")):
+            # Not understood, but worrying words: never a bare "pas compris" (the question is still
+            # recorded for the coordinators by the fallback action).
+            replies = self._safety.second_net(person, language=language, territory=slots.get(slot_names.TERRITOIRE))
         if prefix and replies:
             replies[0] = Reply(prefix + replies[0].text, replies[0].buttons)
 

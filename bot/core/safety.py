@@ -47,6 +47,7 @@ class SafetyNet(Protocol):
 @dataclass(frozen=True)
 class SafetyContent:
     check: DistressCheck
+    worry: DistressCheck  # single worrying words, for messages the bot did not understand
     lines: dict[str, tuple[HelpLine, ...]]  # territory -> lines
     territory_names: dict[str, str]
     dialling_codes: dict[str, str]  # WhatsApp country code -> territory
@@ -75,8 +76,10 @@ class SafetyContent:
         for key, variants in texts.items():
             if "fr" not in variants:
                 raise ContentError("safety.yml", None, f"le texte « {key} » n'a pas de version française")
+        worrying = {**data, "familles": {"inquietude": {"fr": list(data.get("mots_inquietants") or [])}}}
         return cls(
             check=DistressCheck.from_content(data),
+            worry=DistressCheck.from_content(worrying),
             lines=lines,
             territory_names={str(k): str(v) for k, v in (data.get("noms_territoires") or {}).items()},
             dialling_codes={str(k): str(v) for k, v in (data.get("indicatifs") or {}).items()},
@@ -128,6 +131,18 @@ class SafetyDesk:
 
     def check(self, text: str | None) -> Detection | None:
         return self._content.check.detect(text)
+
+    def worried(self, text: str | None) -> bool:
+        return self._content.worry.detect(text) is not None
+
+    def second_net(self, person: PersonRecord, *, language: str, territory: str | None) -> list[Reply]:
+        """Not understood and worrying words: help lines and a human offered, instead of "pas compris"."""
+        content = self._content
+        body = "\n\n".join((
+            content.phrase("doute", language),
+            content.help_lines(content.territory_of(person, territory), language),
+        ))
+        return [Reply(body, (Button(content.phrase("bouton_parler", language), TALK_PAYLOAD),))]
 
     async def respond(
         self, person: PersonRecord, text: str, detection: Detection, *, language: str, territory: str | None

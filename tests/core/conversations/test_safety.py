@@ -244,3 +244,21 @@ async def test_caption_of_a_photo_is_checked_too(services, outbox):
     await services.conversation.handle(IncomingMessage(
         "whatsapp", "33611112222", text="regarde ce qu'il m'a fait, il m'a frappé", kind=MessageKind.IMAGE))
     assert len(urgent(services)) == 1
+
+
+async def test_second_net_not_understood_but_worrying_gets_help_lines_without_an_alert(services, outbox):
+    chat = savoie_youth(services)
+    await chat.say("bonjour")
+    await chat.say("ils m'insultent à la récré et moi je dis rien")
+    assert "3114" in chat.text and "119" in chat.text
+    assert "pas bien compris" not in chat.text and chat.button_titles == ["Parler à quelqu'un"]
+    assert services.handoffs.all_tickets() == []  # no urgent request on a single word
+    await chat.press("Parler")
+    [ticket] = services.handoffs.all_tickets()
+    assert not ticket.urgent
+
+
+async def test_second_net_stays_quiet_when_the_bot_understood(services, outbox):
+    chat = bignona_youth(services)
+    await chat.say("j'ai peur de rater l'inscription, c'est quand les portes ouvertes ?")
+    assert "116" not in chat.text and services.handoffs.all_tickets() == []
