@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from actions import slots as slot_names
+from bot.core import slots as slot_names
 from bot.catalogue.model import Place
 from bot.catalogue.places import haversine_km
 from bot.core.action_runner import ActionRunner

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.core.distress import Detection
 from bot.core.input import clean
-from bot.core.privacy import scrub
+from bot.storage.privacy import scrub
 from bot.core.safety import Alarm
 from bot.handoff.service import HandoffService
 from bot.storage.records import PersonRecord, TicketRecord

@@ -1,26 +1,16 @@
-"""`terrapro telegram`: runs the bot with long polling."""
+"""`terrapro telegram`: runs the bot with long polling (the command is declared in bot/cli.py)."""
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, sender_of
-from bot.channels.telegram.config import TelegramConfigError, validate_token
-
-
-def register(subparsers: argparse._SubParsersAction, make_services: Callable[[], Any]) -> None:
-    parser = subparsers.add_parser(
-        "telegram",
-        help="Lance le bot Telegram (long polling)",
-        description="Lance le bot Telegram en long polling (TERRAPRO_TELEGRAM_TOKEN requis).",
-    )
-    parser.set_defaults(run=lambda args: run(make_services))
 
 
 def run(make_services: Callable[[], Any]) -> int:
+    from bot.channels.telegram.config import TelegramConfigError, validate_token
+
     services = make_services()
     try:
         validate_token(services.settings.telegram_token)
@@ -34,6 +24,7 @@ def run(make_services: Callable[[], Any]) -> int:
 def run_polling_with_handoff(services: Any) -> None:
     """Polling, with referents' messages routed to their console, the hand-off and broadcast workers running."""
     from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
+    from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, sender_of
     from bot.handoff.outbox import TelegramOutbox
 
     handoff = services.handoff
