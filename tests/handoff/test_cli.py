@@ -96,12 +96,13 @@ def test_stats_handoff(db, capsys):
 
 def test_stats_handoff_counts_urgent_requests_and_their_wait(db, capsys):
     persons = PersonRepository(db)
+    referent = ReferentRepository(db).add("Awa", 900)
     handoffs = HandoffRepository(db)
     for n, wait in ((1, 2), (2, 6), (3, None)):
         person = persons.get_or_create("whatsapp", f"33600000{n:03d}")
         t = handoffs.request(person.id, "whatsapp", None, {"distress": "suicide"}, "s", trigger="je veux mourir")
         if wait is not None:
-            handoffs.assign(t.id, 1)
+            handoffs.assign(t.id, referent.id)
             with db.session() as session:
                 session.execute(update(HandoffTicket).where(HandoffTicket.id == t.id).values(
                     assigned_at=t.urgent_at + timedelta(minutes=wait)))
