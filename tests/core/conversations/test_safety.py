@@ -262,3 +262,15 @@ async def test_second_net_stays_quiet_when_the_bot_understood(services, outbox):
     chat = bignona_youth(services)
     await chat.say("j'ai peur de rater l'inscription, c'est quand les portes ouvertes ?")
     assert "116" not in chat.text and services.handoffs.all_tickets() == []
+
+
+async def test_stop_after_an_alert_unsubscribes_but_keeps_the_urgent_request(services, outbox):
+    chat = savoie_youth(services)
+    await chat.say("je veux recevoir les infos")
+    await chat.say("mon père me frappe")
+    await chat.say("STOP")
+    assert "ne recevras plus" in chat.text
+    [ticket] = urgent(services)
+    assert ticket.status == "waiting"
+    await chat.say("annuler")
+    assert services.handoffs.get(ticket.id).status == "cancelled"
