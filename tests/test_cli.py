@@ -29,3 +29,19 @@ def test_safety_eval_prints_precision_and_recall(capsys):
     assert main(["safety", "eval"]) == 0
     out = capsys.readouterr().out
     assert "Précision : " in out and "Rappel    : " in out
+
+
+def test_safety_eval_reports_a_broken_list_clearly(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from bot.settings import PROJECT_ROOT
+
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    safety = content / "safety.yml"
+    safety.write_text(safety.read_text(encoding="utf-8").replace('"{vouloir} [plus] mourir"', '"{vouloire} mourir"'),
+                      encoding="utf-8")
+    monkeypatch.setenv("TERRAPRO_CONTENT_DIR", str(content))
+    assert main(["safety", "eval"]) == 2
+    err = capsys.readouterr().err
+    assert "safety.yml" in err and "groupe inconnu « vouloire »" in err
