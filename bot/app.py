@@ -178,6 +178,7 @@ class App:
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
             safety=SafetyDesk(self.safety, self.handoff.urgent),
+            flood_limit=self.settings.flood_limit_per_minute,
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------

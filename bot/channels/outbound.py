@@ -87,7 +87,7 @@ def build_sending_broadcast(services: Any) -> Broadcast:
         from bot.storage.delivery_status import DeliveryStatusRepository
 
         whatsapp_sender = build_whatsapp(
-            settings, core, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
+            settings, core, services.persons, DeliveryStatusRepository(services.db)
         ).sender
     return attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.messages import IncomingMessage, Reply
 
@@ -27,3 +27,11 @@ class DeliveryDedupe(Protocol):
     """Platforms deliver the same message more than once; handle it once."""
 
     def first_time(self, channel: str, message_id: str) -> bool: ...
+
+
+class DurableInbox(Protocol):
+    """Where a channel writes what it received before acknowledging it (bot.storage.queue)."""
+
+    def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool: ...
+
+    def backlog(self) -> int: ...

@@ -39,6 +39,7 @@ def target_metadata() -> MetaData:
     import bot.storage.campaigns  # noqa: F401
     import bot.storage.delivery_status  # noqa: F401
     import bot.storage.models  # noqa: F401
+    import bot.storage.queue  # noqa: F401
 
     return Base.metadata
 

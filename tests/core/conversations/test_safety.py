@@ -274,3 +274,22 @@ async def test_stop_after_an_alert_unsubscribes_but_keeps_the_urgent_request(ser
     assert ticket.status == "waiting"
     await chat.say("annuler")
     assert services.handoffs.get(ticket.id).status == "cancelled"
+
+
+async def test_distress_is_answered_even_past_the_flood_limit(tmp_path, nlu_cache_dir):
+    from bot.app import build_services
+    from bot.settings import Settings
+    from tests.core.conftest import TODAY
+
+    settings = Settings(data_dir=tmp_path / "flood", nlu_cache_dir=nlu_cache_dir, redis_url="", database_url="",
+                        flood_limit_per_minute=2)
+    services = build_services(settings, today=lambda: TODAY)
+    try:
+        chat = savoie_youth(services)
+        for text in ("salut", "salut", "salut", "salut"):
+            await chat.say(text)
+        assert chat.last == []  # flooding: the bot went quiet
+        await chat.say("je veux mourir")
+        assert_safety_reply(services, chat, SAVOIE)
+    finally:
+        services.close()
