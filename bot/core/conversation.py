@@ -27,6 +27,7 @@ from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
 from bot.storage.records import PersonRecord
 from bot.storage.state import ConversationStateStore
+from bot.storage.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +81,15 @@ class ConversationService:
         safety: SafetyDesk | None = None,
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
+        turns: TurnRunner | None = None,
     ) -> None:
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
         self._gate = gate
         self._safety = safety
+        # Off the event loop, one unit of work per turn (bot/storage/turns.py); None: on the loop.
+        self._turns = turns
         self._nlu = nlu
         self._runner = runner
         self._persons = persons
@@ -99,6 +103,8 @@ class ConversationService:
         # One person's messages are handled one at a time, in order.
         async with self._locks.hold(f"{message.channel}:{message.user_id}"):
             try:
+                if self._turns is not None:
+                    return await self._turns.run(lambda: self._turn(message))
                 return await self._turn(message)
             except Exception as exc:  # one place turns any failure into a polite answer
                 log.exception("turn failed (%s)", exc.__class__.__name__)

@@ -59,7 +59,7 @@ class HandoffRepository:
                 return existing
             now = utcnow()
             try:
-                with self._db.session() as session:
+                with self._db.session(savepoint=True) as session:
                     ticket = HandoffTicket(
                         person_id=person_id,
                         channel=channel,

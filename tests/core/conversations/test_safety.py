@@ -18,8 +18,8 @@ NOT_UNDERSTOOD = ("pas compris", "pas bien compris", "dégguma")
 @pytest.fixture
 def outbox(services) -> FakeOutbox:
     box = FakeOutbox()
-    services.handoff.outbox.register("telegram", box)
-    services.handoff.outbox.register("whatsapp", box)
+    services.handoff.ports.register("telegram", box)
+    services.handoff.ports.register("whatsapp", box)
     return box
 
 

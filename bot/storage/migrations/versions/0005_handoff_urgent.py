@@ -4,8 +4,8 @@ Three additive columns: ``urgent`` (false for every existing ticket), ``urgent_a
 request became urgent) and ``trigger_text`` (the scrubbed message(s) that raised the alarm,
 shown only to the referent who takes the ticket, deleted with it).
 
-Revision ID: 0004_handoff_urgent
-Revises: 0003_durable_inbox_and_outbox
+Revision ID: 0005_handoff_urgent
+Revises: 0004_shared_keys
 Create Date: 2026-11-26
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_handoff_urgent"
-down_revision = "0003_durable_inbox_and_outbox"
+revision = "0005_handoff_urgent"
+down_revision = "0004_shared_keys"
 branch_labels = None
 depends_on = None
 
