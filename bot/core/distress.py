@@ -53,7 +53,7 @@ class Normalizer:
     sms: Mapping[str, tuple[str, ...]]
 
     @classmethod
-    def with_extra(cls, extra: Mapping[str, str]) -> "Normalizer":
+    def with_extra(cls, extra: Mapping[str, str]) -> Normalizer:
         table = {key: tuple(value.split()) for key, value in SMS.items()}
         for key, value in extra.items():
             words = _words(str(key))
@@ -230,7 +230,7 @@ class DistressCheck:
         self._normalize = normalizer
 
     @classmethod
-    def from_content(cls, data: Mapping) -> "DistressCheck":
+    def from_content(cls, data: Mapping) -> DistressCheck:
         groups = {str(k): [str(v) for v in (values or [])] for k, values in (data.get("groupes") or {}).items()}
         families = []
         for name, family in (data.get("familles") or {}).items():

@@ -56,11 +56,11 @@ class SafetyContent:
     referent_texts: dict[str, str]
 
     @classmethod
-    def load(cls, content_dir: Path) -> "SafetyContent":
+    def load(cls, content_dir: Path) -> SafetyContent:
         return cls.from_data(read_yaml(content_dir / "safety.yml"))
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "SafetyContent":
+    def from_data(cls, data: Mapping[str, Any]) -> SafetyContent:
         lines: dict[str, tuple[HelpLine, ...]] = {}
         for territory, entries in (data.get("numeros") or {}).items():
             parsed = []

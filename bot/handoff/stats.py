@@ -80,7 +80,7 @@ class UrgentFigures:
     waiting_now: list[timedelta] = field(default_factory=list)  # urgent since -> now, not taken yet
 
     @classmethod
-    def of(cls, tickets: list[TicketRecord], now: datetime) -> "UrgentFigures":
+    def of(cls, tickets: list[TicketRecord], now: datetime) -> UrgentFigures:
         figures = cls()
         for ticket in tickets:
             if not ticket.urgent:

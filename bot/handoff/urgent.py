@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from bot.core.distress import Detection
 from bot.core.input import clean
-from bot.storage.privacy import scrub
 from bot.core.safety import Alarm
 from bot.handoff.service import HandoffService
+from bot.storage.privacy import scrub
 from bot.storage.records import PersonRecord, TicketRecord
 
 ALARM_SUMMARY = "Message inquiétant, demande urgente créée par le bot."

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.storage.base import utcnow
+from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
-from bot.storage.base import Base
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.state import RedisConversationStateStore, SqlConversationStateStore

@@ -5,6 +5,8 @@ what the referent sees — and never a menu, a course list, "pas compris" or an 
 """
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core.messages import IncomingMessage
@@ -21,6 +23,16 @@ def outbox(services) -> FakeOutbox:
     services.handoff.ports.register("telegram", box)
     services.handoff.ports.register("whatsapp", box)
     return box
+
+
+async def arrived(outbox: FakeOutbox, referent: str, part: str, timeout: float = 5.0) -> list[str]:
+    """Referent notifications leave through the durable outbox after the turn commits: wait for them."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(part in text for text in outbox.texts_to(referent)):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"nothing with {part!r} reached {referent}: {outbox.texts_to(referent)}")
+        await asyncio.sleep(0.02)
+    return outbox.texts_to(referent)
 
 
 def savoie_youth(services, user="33612345678") -> Chat:
@@ -145,11 +157,11 @@ async def test_the_referent_holding_the_chat_gets_it_flagged_and_the_young_perso
     outbox.clear()
     await chat.say("j'ai envie d'en finir")
     assert "116" in chat.text and "Awa a reçu ton message" in chat.text
-    [flagged] = outbox.texts_to("9001")
-    assert "URGENT" in flagged and "j'ai envie d'en finir" in flagged
+    [flagged] = await arrived(outbox, "9001", "URGENT")
+    assert "j'ai envie d'en finir" in flagged
     await chat.say("merci")
     assert chat.last == []  # back to the referent: the bot stays silent again
-    assert "merci" in outbox.texts_to("9001")[-1]
+    assert "merci" in (await arrived(outbox, "9001", "merci"))[-1]
 
 
 async def test_nobody_on_duty_the_young_person_is_told_honestly(services, outbox):
@@ -169,7 +181,7 @@ async def test_every_present_referent_is_alerted_and_the_one_who_takes_it_sees_t
     await chat.say("ils me harcèlent au lycée tous les jours")
     assert "va t'écrire ici" in chat.text
     for rid in ("9001", "9003"):
-        assert any("URGENT" in text for text in outbox.texts_to(rid))
+        await arrived(outbox, rid, "URGENT")
     assert outbox.to("9004") == []
     [ticket] = urgent(services)
     replies = await services.handoff.service.take_next(claire)
