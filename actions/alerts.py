@@ -9,10 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction, button
+from actions.event_match import events_at, events_named, events_of_centre
 from actions.payloads import intent_payload
+from actions.search import LocationMixin
+from actions.territory import TerritoryMixin
 from bot.broadcast.errors import BroadcastRefused
 from bot.broadcast.texts import REMINDER_KEY, french_date, reminder_payload
 from bot.catalogue.loader import upcoming_events
+from bot.catalogue.model import Event
 
 MAX_EVENTS = 4
 MAX_REMINDER_BUTTONS = 3
@@ -25,13 +29,29 @@ def reminder_title(day) -> str:
     return f"Me le rappeler : {day.day} {SHORT_MONTHS[day.month - 1]}"
 
 
-class ActionOpenDays(TerraProAction):
+class ActionOpenDays(LocationMixin, TerritoryMixin, TerraProAction):
     def name(self) -> str:
         return "action_open_days"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        territoire = tracker.get_slot(slots.TERRITOIRE)
+        # A named event, centre or place ("les portes ouvertes de Coubanao") is answered as asked.
+        asked = self.asked_events(tracker)
+        if asked is not None:
+            return self.answer_events(dispatcher, tracker, *asked)
+        # Otherwise only the person's own territory, asked once when unknown.
+        territoire, learnt = self.territory(tracker)
+        if territoire is None:
+            return self.ask_territory(dispatcher, tracker, "open_days")
         bassin = tracker.get_slot(slots.BASSIN)
+        for event in learnt:
+            if event.get("name") == slots.BASSIN:
+                bassin = event.get("value")
+        shown = self.list_events(dispatcher, tracker, territoire, bassin)
+        return learnt + shown
+
+    def list_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str, bassin: str | None
+    ) -> list[dict[str, Any]]:
         events = upcoming_events(self.services.events, self.services.today(), territoire=territoire)
         # The person's bassin first, then the rest of the territory, each by date.
         events.sort(key=lambda e: (0 if bassin and e.bassin == bassin else 1, e.date))
@@ -49,8 +69,46 @@ class ActionOpenDays(TerraProAction):
         dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, subscribe, self.referent_button(tracker)])
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
+    def asked_events(self, tracker: Tracker) -> tuple[str, list[Event]] | None:
+        """A named centre, event or place, or "leur porte ouverte" after a result: (what, its events)."""
+        services = self.services
+        every = services.events
+        text = (tracker.latest_message or {}).get("text") or ""
+        text = "" if text.startswith("/") else text
+        centre = self.entity(tracker, "centre")
+        if centre:
+            return centre, events_of_centre(every, centre)
+        named = events_named(every, text, services.catalogue.places, services.phrases.generic_event_words) if text else []
+        if named:
+            return named[0].titre, named
+        lieu = self.entity(tracker, "lieu")
+        place = services.catalogue.place_of(lieu) if lieu else None
+        if place is not None and events_at(every, place):
+            return place.commune, events_at(every, place)
+        shown = services.catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+        if shown is not None and text and services.phrases.refers_back(text):
+            return shown.centre, events_of_centre(every, shown.centre)
+        return None
 
-class ActionSubscribeAlerts(TerraProAction):
+    def answer_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, what: str, events: list[Event]
+    ) -> list[dict[str, Any]]:
+        coming = upcoming_events(events, self.services.today())
+        subscribe = button(self.text("open_days_subscribe_button", tracker), intent_payload("subscribe_alerts"))
+        if not coming:
+            dispatcher.utter_message(text=self.text("open_day_none_for", tracker, centre=what), buttons=[subscribe])
+            return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        lines = [
+            self.text("open_day_of", tracker, titre=e.titre, date=french_date(e.date), heure=e.heure, lieu=e.lieu,
+                      unconfirmed="" if e.confirmed else self.text("course_unconfirmed", tracker))
+            for e in coming[:MAX_EVENTS]
+        ]
+        reminders = [button(reminder_title(e.date), reminder_payload(e.id)) for e in coming[:MAX_REMINDER_BUTTONS]]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[*reminders, self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionSubscribeAlerts(TerritoryMixin, TerraProAction):
     """Subscribes at once to the territory's announcements, then offers to narrow."""
 
     def name(self) -> str:
@@ -63,13 +121,16 @@ class ActionSubscribeAlerts(TerraProAction):
         event_id = self.entity(tracker, REMINDER_KEY)
         narrow_filiere = self.entity(tracker, "filiere")
         narrow_bassin = self.entity(tracker, "bassin_choice")
-        territoire = tracker.get_slot(slots.TERRITOIRE) or person.territoire or "bignona"
         existing = subscriptions.get(person.id)
+        territoire, learnt = self.known_territory(tracker)
+        if territoire is None and existing is None:
+            return self.ask_territory(dispatcher, tracker, "subscribe_alerts", {REMINDER_KEY: event_id})
+        territoire = territoire or existing.territoire
         if existing and (narrow_filiere or narrow_bassin):
             subscriptions.narrow(person.id, bassin=narrow_bassin, filiere=narrow_filiere)
             what = " ".join(filter(None, [
                 catalogue.filiere_label(narrow_filiere) if narrow_filiere else None,
-                f"du bassin {narrow_bassin}" if narrow_bassin else None,
+                self.text("subscribed_zone", tracker, bassin=narrow_bassin) if narrow_bassin else None,
             ]))
             dispatcher.utter_message(text=self.text("subscribed_narrow_done", tracker, what=what))
             return [SlotSet(slots.PENDING, None)]

@@ -1,7 +1,7 @@
 """Finding courses: search, more results, details ("c'est combien ?") and centre info."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,10 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
+from actions.followups import CourseFacts, last_courses, pick_result
 from actions.payloads import intent_payload
+from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
+from bot.core.french import de
 
 PAGE = 3
+MAX_REPLY = 500  # characters: one phone screen
 KEPT_RESULTS = 12
 
 
@@ -70,12 +74,11 @@ def _place_of_bassin(places: tuple[Place, ...], name: str) -> Place | None:
     return next((p for p in places if p.bassin.casefold() == wanted), None)
 
 
-def in_territory_first(courses: list[Course], territoire: str | None) -> list[Course]:
-    """A young person in Bignona does not want Chambéry's courses, unless nothing else exists."""
+def in_territory(courses: list[Course], territoire: str | None) -> list[Course]:
+    """Only the person's territory: a young person in Bignona is never sent to Chambéry, nor the reverse."""
     if not territoire:
         return courses
-    local = [c for c in courses if c.territoire == territoire]
-    return local or courses
+    return [c for c in courses if c.territoire == territoire]
 
 
 class CourseFormatting:
@@ -83,9 +86,10 @@ class CourseFormatting:
         lines = []
         for n, course in enumerate(courses, start=start + 1):
             lines.append(self.text(
-                "course_line", tracker, n=n, formation=course.formation, centre=course.centre,
-                commune=course.commune, duree=course.duree, cout=course.cout, acces=course.acces,
-                contact=course.contact,
+                "course_line", tracker, n=n, formation=course.formation,
+                centre_at=self.centre_at(tracker, course.centre, course.commune), duree=course.duree, cout=course.cout,
+                acces=self.plain(course.acces),
+                contact=self.plain(course.contact),
                 unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
             ))
         return "\n".join(lines)
@@ -99,47 +103,76 @@ class CourseFormatting:
         return buttons
 
 
-class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
+class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, TerraProAction):
     def name(self) -> str:
         return "action_search_training"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         if self.entity(tracker, "page") == "next":
             return self.more(dispatcher, tracker)
-        where, events = self.resolve_where(tracker)
+        where, events = self.locate(tracker)
         place = where.place
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
         text = query_text(tracker)
+        profile = self.profile_of(tracker)
+        if profile != (tracker.get_slot(slots.PROFILE) or {}):
+            events.append(SlotSet(slots.PROFILE, profile))
+        wanted = (tracker.latest_message or {}).get("wanted_filiere")
+        if wanted:
+            # A long message: search the trade the person wants, not every trade of their story.
+            filiere, text = wanted, ""
         if not filiere and not centre and (where.named or not text):
             # "et à Baïla ?" or a bare menu button: keep the trade already chosen.
             filiere = tracker.get_slot(slots.FILIERE)
             if not filiere:
-                return events + self.ask_filiere(dispatcher, tracker)
+                return events + self.ask_filiere(dispatcher, tracker, where.territoire)
         results = self.services.search.search(
             text, lieu=place.commune if place else None, territoire=where.territoire, filiere=filiere,
             limit=KEPT_RESULTS,
         )
+        trade = filiere or (results[0].course.filiere if results else None)
+        what = self.services.catalogue.filiere_label(trade) if trade else text
         if not results:
             record_unanswered(self, tracker)
             dispatcher.utter_message(
-                text=self.text("results_none", tracker, query=text or self.services.catalogue.filiere_label(filiere or "")),
+                text=self.text("results_none", tracker, query=what),
                 buttons=[self.referent_button(tracker)],
             )
             return events + [SlotSet(slots.PENDING, None)]
-        courses = in_territory_first([r.course for r in results], where.territoire)
-        shown = courses[:PAGE]
-        intro = self.text("results_intro", tracker, where=self.where_words(tracker, where))
-        body = self.course_lines(tracker, shown, 0)
+        territoire = where.territoire
+        if territoire is None:
+            found_in = {r.course.territoire for r in results}
+            if len(found_in) > 1:
+                # Taught in both countries and we do not know where the person lives: ask, never mix.
+                return events + self.ask_territory(
+                    dispatcher, tracker, "search_training", {"filiere": filiere or results[0].course.filiere, "centre": centre},
+                )
+            territoire = found_in.pop()  # taught in one territory only: shown, not remembered
+        courses = in_territory([r.course for r in results], territoire)
+        if not courses:
+            return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_territory")
+        fitting = [c for c in courses if self.services.profile.open_to(c.acces, profile)]
+        if not fitting:
+            return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_profile")
+        courses = fitting
+        intro = self.text("results_intro", tracker, where=self.where_words(tracker, replace(where, territoire=territoire)))
         notes = []
-        if place and shown[0].commune != place.commune:
+        if place and courses[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
         if place is None and where.territoire is None:
             notes.append(self.text("results_ask_place", tracker))
+        if profile.get("fauteuil"):
+            notes.append(self.text("results_accessibility", tracker))
         notes.append(self.text("open_to_all", tracker))
+        shown = courses[:PAGE]
+        # One phone screen: fewer results rather than a text nobody scrolls ("Voir plus" shows the rest).
+        while len(shown) > 1 and len("\n".join([intro, self.course_lines(tracker, shown, 0), *notes])) > MAX_REPLY:
+            shown = shown[:-1]
+        body = self.course_lines(tracker, shown, 0)
         dispatcher.utter_message(
             text="\n".join([intro, body, *notes]),
-            buttons=self.results_buttons(tracker, has_more=len(courses) > PAGE),
+            buttons=self.results_buttons(tracker, has_more=len(courses) > len(shown)),
         )
         chosen_filiere = filiere or shown[0].filiere
         return events + [
@@ -151,11 +184,31 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
             SlotSet(slots.MISSES, 0),
         ]
 
+    def profile_of(self, tracker: Tracker) -> dict[str, Any]:
+        """The remembered profile, with what this very message says (« j'ai pas le brevet, je veux… »)."""
+        facts = self.services.profile.read(query_text(tracker))
+        return facts.remembered(tracker.get_slot(slots.PROFILE))
+
+    def nothing_here(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str, what: str, key: str
+    ) -> list[dict[str, Any]]:
+        """Honest: nothing for that in the person's territory; the territory's general service instead."""
+        record_unanswered(self, tracker)
+        lines = [
+            self.text(key, tracker, query=what, territoire=self.in_territory_words(territoire)),
+            self.general_service(tracker, territoire),
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.LAST_RESULTS, None), SlotSet(slots.SHOWN_COURSE, None)]
+
     def where_words(self, tracker: Tracker, where: Where) -> str:
         if where.place is not None:
-            return self.text("results_where", tracker, lieu=where.place.commune)
+            return self.text("results_where", tracker, lieu=where.place.commune, de_lieu=de(where.place.commune))
         if where.territoire:
-            return self.text("results_where_territory", tracker, territoire=self.text(f"territoire_{where.territoire}", tracker))
+            return self.text(
+                "results_where_territory", tracker, territoire=self.in_territory_words(where.territoire),
+                name=self.text(f"territoire_{where.territoire}", tracker),
+            )
         return ""
 
     def more(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
@@ -172,12 +225,11 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         )
         return [SlotSet(slots.RESULTS_SHOWN, start + len(page)), SlotSet(slots.SHOWN_COURSE, page[0].id)]
 
-    def ask_filiere(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    def ask_filiere(self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str | None) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        territoire = tracker.get_slot(slots.TERRITOIRE) or "bignona"
         codes = []
         for course in catalogue.courses:
-            if course.territoire == territoire and course.filiere not in codes:
+            if (territoire is None or course.territoire == territoire) and course.filiere not in codes:
                 codes.append(course.filiere)
         buttons = [
             button(catalogue.filiere_label(code), intent_payload("search_training", filiere=code))
@@ -187,46 +239,39 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
+class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_training_details"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        where, events = self.resolve_where(tracker)
+        where, events = self.locate(tracker)
         place = where.place
-        course = None
+        course = catalogue.by_id.get(self.entity(tracker, "course") or "")  # "Tout sur cette formation"
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
-        if filiere or centre:
+        if course is None and where.named and place is not None and not (filiere or centre):
+            # "c'est combien celui de Baïla ?": the result there, else the nearest for the same trade.
+            course = pick_result(last_courses(self, tracker), commune=place.commune)
+            filiere = filiere or tracker.get_slot(slots.FILIERE)
+        if course is None and (filiere or centre):
             results = self.services.search.search(
                 query_text(tracker), lieu=place.commune if place else None,
-                territoire=where.territoire, filiere=filiere, limit=1,
+                territoire=where.territoire, filiere=filiere, limit=KEPT_RESULTS,
             )
-            course = results[0].course if results else None
+            local = in_territory([r.course for r in results], where.territoire)
+            course = local[0] if local else None
         if course is None:
             course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if course is None:
-            dispatcher.utter_message(text=self.text("details_ask", tracker), buttons=[
-                button(self.text("menu_find", tracker), intent_payload("search_training")),
-            ])
-            return events
-        dispatcher.utter_message(
-            text=self.text(
-                "details", tracker, formation=course.formation, centre=course.centre, commune=course.commune,
-                duree=course.duree, cout=course.cout, acces=course.acces, certification=course.certification,
-                contact=course.contact,
-                unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
-            ),
-            buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
-                self.referent_button(tracker),
-            ],
-        )
-        return events + [SlotSet(slots.SHOWN_COURSE, course.id), SlotSet(slots.FILIERE, course.filiere), SlotSet(slots.MISSES, 0)]
+            return events + self.ask_which_course(dispatcher, tracker)
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, course, aspect)
+        return events + self.show_details(dispatcher, tracker, course)
 
 
-class ActionCentreInfo(LocationMixin, TerraProAction):
+class ActionCentreInfo(LocationMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_centre_info"
 
@@ -235,9 +280,10 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
         where, events = self.resolve_where(tracker)
         place = where.place
         centre = self.entity(tracker, "centre")
+        shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if not centre:
-            shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
-            if place is not None:
+            # A place said now wins; else "ce centre" is the one just shown.
+            if place is not None and (where.named or shown is None):
                 here = [c for c in catalogue.courses if c.commune == place.commune]
                 centre = here[0].centre if here else None
             elif shown is not None:
@@ -246,14 +292,17 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
         if not courses:
             dispatcher.utter_message(text=self.text("centre_ask", tracker), buttons=self.menu_buttons(tracker))
             return events
-        first = courses[0]
+        first = shown if shown is not None and shown in courses else courses[0]
+        aspect = self.services.phrases.aspect(query_text(tracker))
+        if aspect:
+            return events + self.answer_aspect(dispatcher, tracker, first, aspect)
         dispatcher.utter_message(
             text=self.text(
                 "centre_info", tracker, centre=first.centre, commune=first.commune, bassin=first.bassin,
-                formations=", ".join(c.formation for c in courses[:5]), contact=first.contact,
+                formations=", ".join(c.formation for c in courses[:5]), contact=self.plain(first.contact),
             ),
             buttons=[
-                button(self.text("menu_open_days", tracker), intent_payload("open_days")),
+                button(self.text("menu_open_days", tracker), intent_payload("open_days", centre=first.centre)),
                 self.referent_button(tracker),
             ],
         )

@@ -11,6 +11,9 @@ from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
 from actions.payloads import intent_payload
 
+# Below this, an out_of_scope verdict may just be a message not understood: ask to rephrase.
+OFF_TOPIC_CONFIDENCE = 0.6
+
 
 class ActionGreet(TerraProAction):
     def name(self) -> str:
@@ -75,8 +78,16 @@ class ActionDefaultFallback(TerraProAction):
         return "action_default_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        record_unanswered(self, tracker)  # off-topic too: coordinators see what young people ask
+        off_topic = self.off_topic_kind(tracker)
+        if off_topic is not None:
+            # Understood, just not something the bot does: say so plainly, not "je n'ai pas compris".
+            dispatcher.utter_message(
+                text=self.text(f"off_topic_{off_topic}", tracker),
+                buttons=[self.referent_button(tracker), button(self.text("menu_find", tracker), intent_payload("search_training"))],
+            )
+            return [SlotSet(slots.MISSES, 0), SlotSet(slots.PENDING, None)]
         misses = int(tracker.get_slot(slots.MISSES) or 0) + 1
-        record_unanswered(self, tracker)
         if misses >= 2:
             dispatcher.utter_message(
                 text=self.text("fallback_second", tracker),
@@ -88,3 +99,15 @@ class ActionDefaultFallback(TerraProAction):
             return [SlotSet(slots.MISSES, misses), SlotSet(slots.PENDING, "offer_referent")]
         dispatcher.utter_message(text=self.text("fallback_first", tracker), buttons=self.menu_buttons(tracker))
         return [SlotSet(slots.MISSES, misses), SlotSet(slots.PENDING, None)]
+
+    def off_topic_kind(self, tracker: Tracker) -> str | None:
+        """money, call, insult (phrases.yml), "other" for a confident out_of_scope, else None."""
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if not text or text.startswith("/"):
+            return None
+        kind = self.services.phrases.off_topic_kind(text)
+        intent = latest.get("intent") or {}
+        if kind is None and intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE:
+            kind = "other"
+        return kind

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from bot.catalogue.loader import load_catalogue, load_events
 from bot.catalogue.model import Catalogue, Event
 from bot.catalogue.search import CatalogueSearch
+from bot.core.phrases import PhraseLists
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
@@ -156,8 +157,10 @@ class App:
     @cached_property
     def actions(self) -> ActionServices:
         """What the actions need — no NLU, so the action server starts fast."""
+        from actions.profile_words import ProfileReader
         from actions.services import ActionServices
         from bot.broadcast.reminders import Reminders
+        from bot.handoff.permanences import Permanences
         from bot.storage.campaigns import CampaignRepository
 
         return ActionServices(
@@ -165,7 +168,13 @@ class App:
             persons=self.persons, subscriptions=self.subscriptions, handoffs=self.handoffs,
             states=self.states, unanswered=self.unanswered, today=self._today,
             reminders=Reminders(CampaignRepository(self.db), None, self.events),
+            profile=ProfileReader(self.texts.profile_words), permanences=Permanences.load(self.settings.content_dir),
+            phrases=self.phrases,
         )
+
+    @cached_property
+    def phrases(self) -> PhraseLists:
+        return PhraseLists.load(self.settings.content_dir)
 
     @cached_property
     def runner(self) -> ActionRunner:
@@ -192,6 +201,7 @@ class App:
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
             safety=SafetyDesk(self.safety, self.handoff.urgent),
             flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
+            phrases=self.phrases,
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------
@@ -266,6 +276,13 @@ def build_nlu(settings: Settings, catalogue: Catalogue | None = None) -> NluEngi
     return NluEngine.load_or_train(
         settings.nlu_data_dir, settings.effective_nlu_cache_dir, extra_values=nlu_extra_values(catalogue)
     )
+
+
+def nlu_model_ready(settings: Settings) -> bool:
+    """Whether the NLU model for the current training data is cached (else it trains on start)."""
+    from bot.nlu.engine import NluEngine
+
+    return NluEngine.is_cached(settings.nlu_data_dir, settings.effective_nlu_cache_dir)
 
 
 def nlu_extra_values(catalogue: Catalogue) -> dict[str, dict[str, str]]:

@@ -96,9 +96,14 @@ def _database(settings: Settings):
 
 
 def _chat(app: App, user: str) -> int:
-    from bot.channels.cli_chat import chat
+    from bot.app import nlu_model_ready
+    from bot.channels.cli_chat import CHANNEL, chat
 
-    asyncio.run(chat(app.conversation, user))
+    if not nlu_model_ready(app.settings):
+        # First start: the language model trains for several seconds; say so instead of staying silent.
+        print(app.texts.get("chat_getting_ready"), file=sys.stderr, flush=True)
+    conversation = app.conversation
+    asyncio.run(chat(conversation, user, resume=conversation.last_buttons(CHANNEL, user)))
     return 0
 
 

@@ -26,6 +26,8 @@ LABEL_MAX = 20
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Débouchés name jobs, never pay: an amount or a salary word is refused.
+_PAY = re.compile(r"\d|€|\b(fcfa|cfa|euros?|francs?|salaires?|smic|paye|payé|gagner|gagne)\b", re.IGNORECASE)
 
 
 def load_catalogue(content_dir: Path) -> Catalogue:
@@ -79,7 +81,7 @@ def read_filieres(path: Path) -> tuple[Filiere, ...]:
     result: list[Filiere] = []
     seen: set[str] = set()
     try:
-        for row in read_rows(path, required=FILIERE_COLUMNS, optional=("description", "mots_cles"), problems=problems):
+        for row in read_rows(path, required=FILIERE_COLUMNS, optional=("description", "debouches", "mots_cles"), problems=problems):
             v = row.values
             if not check_required(row, FILIERE_COLUMNS, path.name, problems):
                 continue
@@ -92,9 +94,13 @@ def read_filieres(path: Path) -> tuple[Filiere, ...]:
             if len(v["label"]) > LABEL_MAX:
                 problems.add(path.name, row.line, f"libellé « {v['label']} » trop long pour un bouton (max {LABEL_MAX} caractères)")
                 continue
+            if _PAY.search(v["debouches"]):
+                problems.add(path.name, row.line, f"débouchés de « {v['code']} » : des métiers seulement, jamais de salaire ni de montant")
+                continue
             seen.add(v["code"])
             keywords = tuple(k.strip() for k in v["mots_cles"].split("|") if k.strip())
-            result.append(Filiere(v["code"], v["label"], v["description"], keywords))
+            debouches = tuple(d.strip() for d in v["debouches"].split("|") if d.strip())
+            result.append(Filiere(v["code"], v["label"], v["description"], keywords, debouches))
     except TooManyProblems:
         pass
     problems.raise_if_any()

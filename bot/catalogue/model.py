@@ -69,6 +69,8 @@ class Filiere:
     description: str = ""
     # Extra words (French, Wolof, SMS) that point to this filière in a search.
     keywords: tuple[str, ...] = ()
+    # The jobs the trade leads to (débouchés), never a salary.
+    debouches: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.core.messages import IncomingMessage, MessageKind, Reply
+from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.ports import MessageHandler
 
 CHANNEL = "cli"
@@ -24,6 +24,10 @@ def render(replies: list[Reply]) -> str:
     return "\n".join(lines)
 
 
+def render_buttons(buttons: tuple[Button, ...]) -> str:
+    return "\n".join(f"     [{n}] {b.title}" for n, b in enumerate(buttons, start=1))
+
+
 def to_message(line: str, user_id: str, last_replies: list[Reply]) -> IncomingMessage:
     """A bare number answers the last numbered choices; anything else is text."""
     choices = [b for r in last_replies for b in r.buttons]
@@ -34,11 +38,20 @@ def to_message(line: str, user_id: str, last_replies: list[Reply]) -> IncomingMe
     return IncomingMessage(CHANNEL, user_id, text=line)
 
 
-async def chat(handler: MessageHandler, user_id: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def chat(
+    handler: MessageHandler,
+    user_id: str,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    resume: tuple[Button, ...] = (),
+) -> None:
+    """``resume``: the buttons shown at the end of the person's last session, still answerable by number."""
     interactive = stdin.isatty()
     if interactive:
         print("TerraPro — écris ton message (Ctrl-D pour quitter).", file=stdout)
-    last: list[Reply] = []
+    last: list[Reply] = [Reply("", resume)] if resume else []
+    if interactive and resume:
+        print(render_buttons(resume), file=stdout)
     while True:
         if interactive:
             print("toi> ", end="", file=stdout, flush=True)

@@ -18,8 +18,11 @@ from bot.core import slots as slot_names
 from bot.core.action_runner import ActionRunner
 from bot.core.distress import Detection
 from bot.core.errors import user_message_for
+from bot.core.french import de
 from bot.core.input import clean
+from bot.core.long_message import focus as focus_long_message
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.core.phrases import PhraseLists
 from bot.core.policy import FALLBACK, next_action
 from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
@@ -82,7 +85,9 @@ class ConversationService:
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
         turns: TurnRunner | None = None,
+        phrases: PhraseLists | None = None,
     ) -> None:
+        self._phrases = phrases
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
@@ -139,7 +144,7 @@ class ConversationService:
                 place.latitude, place.longitude, message.location.latitude, message.location.longitude
             ) > MAX_PLACE_KM:
                 return [Reply(self._texts.get("location_unknown", language))]
-            prefix = self._texts.get("location_found", language, commune=place.commune, bassin=place.bassin) + "\n"
+            prefix = self._texts.get("location_found", language, de_commune=de(place.commune)) + "\n"
             parse = _synthetic_parse("search_training", lieu=place.commune)
         else:
             raw = message.payload if message.kind is MessageKind.BUTTON else message.text
@@ -151,6 +156,10 @@ class ConversationService:
             if cleaned.truncated:
                 prefix = self._texts.get("too_long", language) + "\n"
             parse = self._nlu.parse(cleaned.text)
+            if self._phrases is not None:
+                parse = focus_long_message(parse, self._phrases)
+                # A fact asked about ("cé payan ?"): lets the policy keep the thread when the classifier hesitates.
+                parse["followup_aspect"] = self._phrases.aspect(cleaned.text)
             language = parse.get("language") or language
 
         parse["language"] = language
@@ -162,14 +171,21 @@ class ConversationService:
             parse=parse,
             past_intents=list(state.get("intents") or []),
         )
-        restarted = False
-        for event in outcome.events:
-            if event.get("event") == "slot" and event.get("name") in slot_names.ALL:
-                # Only declared slots are kept: the state never grows with anything else.
-                slots[event["name"]] = event.get("value")
-            elif event.get("event") == "restart":
-                restarted = True
-        replies = [_to_reply(r) for r in outcome.responses if r.get("text") or r.get("buttons")]
+        restarted, followup = _apply(outcome.events, slots)
+        responses = list(outcome.responses)
+        if followup and not restarted:
+            # A request that waited for an answer (« Bignona ou Savoie ? ») carries on, with its own entities.
+            resumed = slots.get(slot_names.RESUME) or {}
+            slots[slot_names.RESUME] = None
+            parse = _synthetic_parse(resumed.get("intent") or "help", **(resumed.get("entities") or {}))
+            parse["language"] = language
+            outcome = await self._runner.run(
+                followup, sender_id=f"{person.channel}:{person.external_id}", slots=slots, parse=parse,
+                past_intents=list(state.get("intents") or []),
+            )
+            restarted, _ = _apply(outcome.events, slots)
+            responses += outcome.responses
+        replies = [_to_reply(r) for r in responses if r.get("text") or r.get("buttons")]
         if action == FALLBACK and self._safety is not None and self._safety.worried(parse.get("text")):
             # Not understood, but worrying words: never a bare "pas compris" (the question is still
             # recorded for the coordinators by the fallback action).
@@ -182,6 +198,8 @@ class ConversationService:
             log.info("conversation restarted after data deletion")
             return replies
         slots[slot_names.LANGUAGE] = language
+        # Part of the durable state, so "2" still presses the second button in a later session.
+        slots[slot_names.LAST_BUTTONS] = [[b.title, b.payload] for r in replies for b in r.buttons]
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
         flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
@@ -204,6 +222,13 @@ class ConversationService:
         flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
         return replies
+
+    def last_buttons(self, channel: str, user_id: str) -> tuple[Button, ...]:
+        """The buttons the person was last shown, from the durable state (empty for a new person)."""
+        person = self._persons.find(channel, user_id)
+        state = self._states.load(person.id) if person is not None else None
+        pairs = ((state or {}).get("slots") or {}).get(slot_names.LAST_BUTTONS) or []
+        return tuple(Button(str(title), str(payload)) for title, payload in pairs)
 
     def _flood_check(self, state: dict[str, Any]) -> bool | None:
         """Count this turn in ``state``; None to answer it, True to say "doucement" once, False to stay silent."""
@@ -229,6 +254,20 @@ class ConversationService:
                 ("menu_referent", "/talk_to_human"),
             )
         ))
+
+
+def _apply(events: list[dict[str, Any]], slots: dict[str, Any]) -> tuple[bool, str | None]:
+    """Applies an action's slot events; returns (restarted, follow-up action name)."""
+    restarted, followup = False, None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") in slot_names.ALL:
+            # Only declared slots are kept: the state never grows with anything else.
+            slots[event["name"]] = event.get("value")
+        elif event.get("event") == "restart":
+            restarted = True
+        elif event.get("event") == "followup":
+            followup = event.get("name")
+    return restarted, followup
 
 
 def _synthetic_parse(intent: str, **entities: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-# Enough for any real question; the rest of a 5,000-character paste is not read.
-MAX_CHARS = 1000
+# A whole message is read: Telegram and WhatsApp cap a text at 4,096 characters;
+# only a longer paste (terminal, web) is cut.
+MAX_CHARS = 4000
 
 
 @dataclass(frozen=True)

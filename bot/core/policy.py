@@ -18,6 +18,7 @@ INTENT_ACTIONS = {
     "search_training": "action_search_training",
     "training_details": "action_training_details",
     "centre_info": "action_centre_info",
+    "choose_result": "action_choose_result",
     "orientation_help": "action_orientation_help",
     "job_search": "action_job_search",
     "entrepreneurship": "action_entrepreneurship",
@@ -28,6 +29,8 @@ INTENT_ACTIONS = {
     "bot_challenge": "action_bot_challenge",
     "delete_my_data": "action_ask_delete_my_data",
     "help": "action_help",
+    "inform_location": "action_inform_location",
+    "inform_profile": "action_inform_profile",
     "out_of_scope": "action_default_fallback",
 }
 INTENTS = tuple(INTENT_ACTIONS)
@@ -40,12 +43,23 @@ YES_NO_QUESTIONS = {
 }
 
 
+# Questions a long message may really be asking; anything else naming a wanted trade is a search.
+SPECIFIC_INTENTS = {
+    "training_details", "centre_info", "open_days", "talk_to_human", "delete_my_data",
+    "subscribe_alerts", "unsubscribe_alerts", "job_search", "choose_result",
+}
+
+
 # Opting out must work from any state and never depend on the classifier.
 STOP_WORDS = {"stop", "stopp", "arret", "arreter", "arrete", "desabonne", "desabonne moi", "desinscris moi"}
 
 
 def is_stop(text: str) -> bool:
     return normalize(text) in STOP_WORDS
+
+
+def _names_a_place(parse: dict[str, Any]) -> bool:
+    return any(e.get("entity") == "lieu" for e in parse.get("entities", []))
 
 
 def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) -> str:
@@ -62,6 +76,15 @@ def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) 
     if pending == "confirm_delete" and intent == "delete_my_data" and understood:
         # "oui supprime tout" parses as delete_my_data again: that is a yes.
         return "action_delete_my_data"
+    if pending == "territory" and (intent == "inform_location" or not understood or _names_a_place(parse)):
+        # The answer to « Bignona ou Savoie ? », typed or pressed.
+        return "action_inform_location"
+    if parse.get("wanted_filiere") and intent not in SPECIFIC_INTENTS:
+        # A whole paragraph that says which trade the person wants: search it, whatever the story around it.
+        return "action_search_training"
+    if not understood and parse.get("followup_aspect") and slots.get("shown_course"):
+        # "cé payan ?" right after a result: a question about that course, even if the classifier hesitates.
+        return "action_training_details"
     if not understood:
         entities = {e.get("entity") for e in parse.get("entities", [])}
         # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")

@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 ENGINE_VERSION = "terrapro-nlu-2"
 FALLBACK_INTENT = "out_of_scope"
 RANKING_SIZE = 10
-# Only this much of a message is read: a question never needs more.
-MAX_PARSE_CHARS = 1000
+# A whole Telegram or WhatsApp message (4,096 characters at most) is read.
+MAX_PARSE_CHARS = 4000
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ class _Markers:
         markers = sorted({f"ent_{e['entity']}" for e in entities})
         markers.extend(f"re_{name}" for name, rx in self._regexes if rx.search(text))
         return markers
+
+
+def _cache_path(nlu_data_dir: Path, cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"intent-{cache_key(nlu_data_dir)}.npz"
 
 
 def training_words(examples: Sequence[Example]) -> set[str]:
@@ -214,6 +218,10 @@ class NluEngine:
             nlu_data_dir=nlu_data_dir,
         )
 
+    @staticmethod
+    def is_cached(nlu_data_dir: Path, cache_dir: Path) -> bool:
+        return _cache_path(Path(nlu_data_dir), cache_dir).exists()
+
     @classmethod
     def load_or_train(
         cls,
@@ -223,7 +231,7 @@ class NluEngine:
     ) -> NluEngine:
         """The cached model for these training files, trained and cached on a miss."""
         nlu_data_dir = Path(nlu_data_dir)
-        cache_path = Path(cache_dir) / f"intent-{cache_key(nlu_data_dir)}.npz"
+        cache_path = _cache_path(nlu_data_dir, cache_dir)
         if cache_path.exists():
             try:
                 model = IntentModel.load(cache_path)

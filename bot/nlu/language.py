@@ -26,7 +26,7 @@ WOLOF_WORDS = frozenset(
     """.split()
 )
 # Short words that are French as often as Wolof: a weak hint only.
-_WEAK = frozenset({"la", "ma", "sa", "di", "na", "ci", "bi", "am", "ba", "man", "fan", "bu", "kan", "te", "at", "jen", "lu"})
+_WEAK = frozenset({"la", "ma", "sa", "di", "na", "ci", "bi", "am", "ba", "man", "fan", "bu", "kan", "te", "at", "jen", "lu", "ca"})
 
 FRENCH_WORDS = frozenset(
     """

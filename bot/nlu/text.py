@@ -9,8 +9,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-# Beyond this many characters nobody is asking a question: the rest is ignored.
-MAX_CHARS = 1000
+MAX_CHARS = 4000  # a whole Telegram or WhatsApp message (4,096 at most)
 
 _APOSTROPHES = frozenset("'’`´ʼ‘ʻ")
 # French elided words: "l'école", "d'Aldabar", "qu'est-ce", "jusqu'à".

@@ -143,3 +143,23 @@ def test_duplicate_event_id(content_dir):
     with pytest.raises(ContentError) as info:
         load_events(content_dir)
     assert info.value.line == 3
+
+
+def test_debouches_are_loaded_per_filiere(content_dir):
+    write(content_dir / "catalogue.csv", COURSE_HEADER + GOOD_ROW)
+    write(content_dir / "filieres.csv", "code,label,debouches\nsolaire,Solaire,installateur·rice solaire|technicien·ne de maintenance\n")
+    filiere = load_catalogue(content_dir).filiere_by_code["solaire"]
+    assert filiere.debouches == ("installateur·rice solaire", "technicien·ne de maintenance")
+
+
+@pytest.mark.parametrize("debouches", ["installateur (150 000 FCFA par mois)", "technicien avec un bon salaire", "soudeur 1800 €"])
+def test_debouches_never_quote_pay(content_dir, debouches):
+    write(content_dir / "filieres.csv", f"code,label,debouches\nsolaire,Solaire,{debouches}\n")
+    with pytest.raises(ContentError) as info:
+        load_catalogue(content_dir)
+    assert info.value.file == "filieres.csv" and "salaire" in info.value.reason
+
+
+def test_every_filiere_of_the_shipped_catalogue_has_debouches(content_dir):
+    catalogue = load_catalogue(content_dir)
+    assert all(f.debouches for f in catalogue.filieres_in_use())

@@ -26,6 +26,10 @@ def test_a_number_presses_the_button_and_anything_else_is_text():
 
 
 def run_chat(tmp_path: Path, nlu_cache: Path, lines: str, user: str = "test") -> str:
+    return run_chat_process(tmp_path, nlu_cache, lines, user).stdout
+
+
+def run_chat_process(tmp_path: Path, nlu_cache: Path, lines: str, user: str = "test") -> subprocess.CompletedProcess:
     env = {**os.environ, "TERRAPRO_DATA_DIR": str(tmp_path), "TERRAPRO_NLU_CACHE_DIR": str(nlu_cache),
            "TERRAPRO_DATABASE_URL": "", "TERRAPRO_REDIS_URL": ""}
     done = subprocess.run(
@@ -33,7 +37,7 @@ def run_chat(tmp_path: Path, nlu_cache: Path, lines: str, user: str = "test") ->
         capture_output=True, cwd=ROOT, env=env, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done
 
 
 def test_piped_chat_answers_each_line_and_continues_later(tmp_path, tmp_path_factory):
@@ -44,3 +48,19 @@ def test_piped_chat_answers_each_line_and_continues_later(tmp_path, tmp_path_fac
     assert "Couture" in out
     again = run_chat(tmp_path, cache, "et a kafountine ?\n")
     assert "Kafountine" in again and "Couture" in again
+
+
+def test_a_button_number_still_works_in_a_later_run_and_the_first_start_says_it_is_getting_ready(
+    tmp_path, tmp_path_factory
+):
+    cache = tmp_path_factory.mktemp("nlu-fresh")
+    first = run_chat_process(tmp_path, cache, "couture a kafountine\n")
+    assert "Première mise en route" in first.stderr  # the model trains: not a silent wait
+    numbered = [line.strip() for line in first.stdout.splitlines() if line.strip().startswith("[")]
+    referent = next(line for line in numbered if "référent" in line)
+    number = referent[1:referent.index("]")]
+
+    later = run_chat_process(tmp_path, cache, f"{number}\n")
+    assert "Première mise en route" not in later.stderr  # cached model: starts at once
+    # The button was pressed (a hand-off request), not the text "2" read as "the second result".
+    assert "n°1" in later.stdout and "Durée" not in later.stdout

@@ -18,6 +18,8 @@ from bot.nlu.text import tokens
         ("je veux apprendre la couture", "fr"),
         ("c'est combien la formation ?", "fr"),
         ("formation solaire à Bignona", "fr"),
+        ("ça dure combien ?", "fr"),  # "ca" is Wolof too, but weak: a French follow-up stays French
+        ("ça mène à quel métier ?", "fr"),
         ("ok", "fr"),
         ("", "fr"),
     ],
