@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # the parts above storage and content are imported when first
     from bot.broadcast.compose import Broadcast
     from bot.core.action_runner import ActionRunner
     from bot.core.conversation import ConversationService
+    from bot.core.safety import SafetyContent
     from bot.handoff.compose import Handoff
     from bot.nlu.engine import NluEngine
     from bot.observability.health import HealthCheck
@@ -142,6 +143,13 @@ class App:
     def events(self) -> list[Event]:
         return load_events(self.settings.content_dir)
 
+    @cached_property
+    def safety(self) -> SafetyContent:
+        """Distress phrases, help lines and safety texts (content/safety.yml)."""
+        from bot.core.safety import SafetyContent
+
+        return SafetyContent.load(self.settings.content_dir)
+
     # -- understanding and dialogue --------------------------------------------------
 
     @cached_property
@@ -186,6 +194,7 @@ class App:
     @cached_property
     def conversation(self) -> ConversationService:
         """The core (counted and timed for `/metrics`)."""
+        from bot.core.safety import SafetyDesk
         from bot.observability.metrics import MeasuredConversation
 
         return MeasuredConversation(
@@ -193,6 +202,7 @@ class App:
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
+            safety=SafetyDesk(self.safety, self.handoff.urgent),
             flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
             phrases=self.phrases,
         )
@@ -207,7 +217,7 @@ class App:
 
         handoff = build_handoff(
             self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
-            shared=self.storage.shared,
+            shared=self.storage.shared, safety=self.safety,
             # « Qu'est-ce que tu sais sur moi ? » and « supprime mes données » reach the bot during a hand-off.
             lets_through=PrivacyRequests(lambda text: self.nlu.parse(text), self.settings.nlu_threshold),
         )

@@ -61,6 +61,12 @@ def build_parser(settings: Callable[[], Settings], app: Callable[[], App]) -> ar
     delivery.add_argument("--channel", default="whatsapp", choices=["whatsapp", "telegram"])
     delivery.set_defaults(run=lambda args: _delivery_stats(app(), args.channel))
 
+    safety = sub.add_parser("safety", help="repérage des messages de détresse")
+    safety_sub = safety.add_subparsers(dest="safety_command", required=True)
+    safety_eval = safety_sub.add_parser("eval", help="précision et rappel sur un jeu de messages étiquetés")
+    safety_eval.add_argument("fichier", nargs="?", default=None, help="par défaut tests/data/distress.yml")
+    safety_eval.set_defaults(run=lambda args: _safety_eval(settings(), args.fichier))
+
     from bot.broadcast.cli import register as register_broadcast
     from bot.catalogue.cli import register as register_catalogue
     from bot.handoff.cli import register as register_handoff
@@ -106,6 +112,18 @@ def _chat(app: App, user: str) -> int:
         print(app.texts.get("chat_getting_ready"), file=sys.stderr, flush=True)
     conversation = app.conversation
     asyncio.run(chat(conversation, user, resume=conversation.last_buttons(CHANNEL, user)))
+    return 0
+
+
+def _safety_eval(settings: Settings, path: str | None) -> int:
+    from pathlib import Path
+
+    from bot.core.distress_eval import evaluate, render
+    from bot.core.safety import SafetyContent
+    from bot.settings import PROJECT_ROOT
+
+    content = SafetyContent.load(settings.content_dir)
+    print(render(evaluate(content.check, Path(path) if path else PROJECT_ROOT / "tests" / "data" / "distress.yml")))
     return 0
 
 

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
 
     handoff_renotify_minutes: int = 15
+    # An urgent (distress) request nobody took is announced again this much sooner.
+    handoff_urgent_renotify_minutes: int = 3
 
     # Durable inbox: a message leased by a worker that died is handled again after this.
     inbox_lease_seconds: float = 30.0

@@ -41,3 +41,23 @@ def test_questions_never_echo_terminal_escape_sequences(tmp_path, tmp_path_facto
     out = capsys.readouterr().out
     assert "c'est rouge esrever" in out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+def test_safety_eval_prints_precision_and_recall(capsys):
+    assert main(["safety", "eval"]) == 0
+    out = capsys.readouterr().out
+    assert "Précision : " in out and "Rappel    : " in out
+
+
+def test_safety_eval_reports_a_broken_list_clearly(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from bot.settings import PROJECT_ROOT
+
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    safety = content / "safety.yml"
+    safety.write_text(safety.read_text(encoding="utf-8").replace('"{vouloir} [plus] mourir"', '"{vouloire} mourir"'),
+                      encoding="utf-8")
+    monkeypatch.setenv("TERRAPRO_CONTENT_DIR", str(content))
+    assert main(["safety", "eval"]) == 2
+    err = capsys.readouterr().err
+    assert "safety.yml" in err and "groupe inconnu « vouloire »" in err

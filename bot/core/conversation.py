@@ -16,13 +16,15 @@ from bot.catalogue.model import Place
 from bot.catalogue.places import haversine_km
 from bot.core import slots as slot_names
 from bot.core.action_runner import ActionRunner
+from bot.core.distress import Detection
 from bot.core.errors import user_message_for
 from bot.core.french import de
 from bot.core.input import clean
 from bot.core.long_message import focus as focus_long_message
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.phrases import PhraseLists
-from bot.core.policy import next_action
+from bot.core.policy import FALLBACK, next_action
+from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
@@ -80,6 +82,7 @@ class ConversationService:
         locks: UserLocks,
         threshold: float,
         gate: ConversationGate | None = None,
+        safety: SafetyDesk | None = None,
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
         turns: TurnRunner | None = None,
@@ -90,6 +93,7 @@ class ConversationService:
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
         self._gate = gate
+        self._safety = safety
         # Off the event loop, one unit of work per turn (bot/storage/turns.py); None: on the loop.
         self._turns = turns
         self._nlu = nlu
@@ -117,6 +121,11 @@ class ConversationService:
         state = self._states.load(person.id) or {}
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
+        if self._safety is not None and message.kind is not MessageKind.BUTTON:
+            # Before the flood limit, the hand-off gate, STOP, pending questions and the classifier.
+            detection = self._safety.check(message.text)
+            if detection is not None:
+                return await self._distress_turn(self._safety, person, state, message.text, detection)
         flood = self._flood_check(state)
         if flood is not None:
             self._states.save(person.id, state)
@@ -180,6 +189,10 @@ class ConversationService:
             restarted, _ = _apply(outcome.events, slots)
             responses += outcome.responses
         replies = [_to_reply(r) for r in responses if r.get("text") or r.get("buttons")]
+        if action == FALLBACK and self._safety is not None and self._safety.worried(parse.get("text")):
+            # Not understood, but worrying words: never a bare "pas compris" (the question is still
+            # recorded for the coordinators by the fallback action).
+            replies = self._safety.second_net(person, language=language, territory=slots.get(slot_names.TERRITOIRE))
         if prefix and replies:
             replies[0] = Reply(prefix + replies[0].text, replies[0].buttons)
 
@@ -195,6 +208,22 @@ class ConversationService:
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
         if language != person.language:
             self._persons.update(person.id, language=language)
+        return replies
+
+    async def _distress_turn(
+        self, safety: SafetyDesk, person: PersonRecord, state: dict[str, Any], text: str, detection: Detection
+    ) -> list[Reply]:
+        slots: dict[str, Any] = dict(state.get("slots") or {})
+        language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
+        replies = await safety.respond(
+            person, text, detection, language=language, territory=slots.get(slot_names.TERRITOIRE)
+        )
+        # A pending yes/no (delete my data, offer a referent) must not be answered by the next "oui".
+        slots[slot_names.PENDING] = None
+        slots[slot_names.MISSES] = 0
+        intents = (list(state.get("intents") or []) + ["distress"])[-HISTORY:]
+        flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
+        self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
         return replies
 
     def last_buttons(self, channel: str, user_id: str) -> tuple[Button, ...]:

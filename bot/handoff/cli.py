@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.handoff.stats import render
+from bot.storage.base import utcnow
 from bot.storage.referents import ROLES, NoticeRepository, ReferentRepository
 
 
@@ -69,5 +70,5 @@ def _remove(services: Any, referent_id: int) -> int:
 
 
 def _stats(services: Any) -> int:
-    print(render(services.handoffs.all_tickets()))
+    print(render(services.handoffs.all_tickets(), utcnow()))
     return 0

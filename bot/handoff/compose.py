@@ -11,6 +11,7 @@ from bot.core.messages import IncomingMessage
 from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
 from bot.core.pump import QueuePump
+from bot.core.safety import SafetyContent
 from bot.core.texts import Texts
 from bot.handoff.bus import OutboxBus
 from bot.handoff.console import ReferentConsole
@@ -21,6 +22,7 @@ from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
 from bot.handoff.service import HandoffService
+from bot.handoff.urgent import UrgentHandoff
 from bot.handoff.worker import HandoffWorker
 from bot.settings import Settings
 from bot.storage.base import utcnow
@@ -45,6 +47,7 @@ class Handoff:
     outbox: QueuePump
     referents: ReferentRepository
     media: MediaRelay  # channels register their MediaTransport (voice notes, photos)
+    urgent: UrgentHandoff  # the core's SafetyNet
 
     def handler(self, core: MessageHandler) -> RoutingHandler:
         """What the Telegram adapter gets instead of the core."""
@@ -80,6 +83,7 @@ def build_handoff(
     ports: ChannelPorts | None = None,
     shared: SharedKeyStore | None = None,
     lets_through: Callable[[IncomingMessage], bool] | None = None,
+    safety: SafetyContent | None = None,
 ) -> Handoff:
     """``ports``: the process's outbound ports, filled once the channels are built.
     ``shared``: where /diffuser drafts live (default: the database)."""
@@ -95,12 +99,14 @@ def build_handoff(
         handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
+        safety=safety or SafetyContent.load(settings.content_dir),
+        urgent_renotify_after=timedelta(minutes=settings.handoff_urgent_renotify_minutes),
     )
     return Handoff(
         service=service, gate=HandoffGate(service, lets_through),
         console=ReferentConsole(service, composer_for(catalogue, shared or SqlSharedKeyStore(db))),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
-        bus=bus, outbox=outbox, referents=referents, media=media,
+        bus=bus, outbox=outbox, referents=referents, media=media, urgent=UrgentHandoff(service),
     )
 
 

@@ -88,7 +88,8 @@ class ReferentConsole:
         shown = waiting[:MAX_QUEUE_SHOWN]
         lines = [texts.QUEUE_HEAD.format(count=len(waiting))]
         for ticket in shown:
-            lines.append(texts.QUEUE_LINE.format(
+            mark = self._service.safety.referent_text("file") + " " if ticket.urgent else ""
+            lines.append(mark + texts.QUEUE_LINE.format(
                 id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=self._service.who(ticket),
                 minutes=self._service.minutes_waiting(ticket), summary=ticket.summary[:120],
             ))

@@ -4,7 +4,7 @@
 - WAITING ticket: the bot keeps answering (the young person can keep searching meanwhile);
   « annuler » withdraws the request. Their place was given when they asked (talk_to_human).
 - Either state: « annuler » cancels and hands the chat back to the bot; STOP closes the
-  request and then lets the bot handle STOP as usual (unsubscribe).
+  request (not an urgent one) and then lets the bot handle STOP as usual (unsubscribe).
 - Rating buttons sent by /terminer are handled here, with or without an open ticket.
 """
 from __future__ import annotations
@@ -67,7 +67,9 @@ class HandoffGate:
             await self._service.cancel_by_person(ticket, person)
             return [Reply(texts.CANCELLED)]
         if payload in STOP_PAYLOADS or (short and words[0] == "stop") or is_stop(message.text or ""):
-            await self._service.cancel_by_person(ticket, person, stopped=True)
+            # STOP unsubscribes; it does not close an urgent (distress) request ("annuler" does).
+            if not ticket.urgent:
+                await self._service.cancel_by_person(ticket, person, stopped=True)
             return None
         if message.media is not None:
             # A voice note or photo goes to the referent now, or as soon as one takes the ticket.

@@ -13,6 +13,7 @@ from typing import Any
 from bot.catalogue.model import Catalogue
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MediaRef, MessageKind, Reply
+from bot.core.safety import SafetyContent
 from bot.handoff import texts
 from bot.handoff.bus import NotificationBus
 from bot.handoff.notifications import Notification
@@ -48,6 +49,8 @@ class HandoffService:
         catalogue: Catalogue | None,
         clock: Clock,
         renotify_after: timedelta,
+        safety: SafetyContent,
+        urgent_renotify_after: timedelta,
     ) -> None:
         self.handoffs = handoffs
         self.referents = referents
@@ -58,6 +61,8 @@ class HandoffService:
         self._catalogue = catalogue
         self._clock = clock
         self._renotify_after = renotify_after
+        self.safety = safety
+        self._urgent_renotify_after = urgent_renotify_after
 
     # -- announcing ----------------------------------------------------------------------
     async def announce(self, ticket: TicketRecord) -> bool:
@@ -70,7 +75,6 @@ class HandoffService:
     async def announce_pending(self) -> int:
         """Tickets never announced (a crash, a restart) and those unclaimed for too long."""
         now = self._clock()
-        cutoff = now - self._renotify_after
         waiting = self.handoffs.waiting()
         done = self._notices.announcements(t.id for t in waiting)
         count = 0
@@ -80,10 +84,22 @@ class HandoffService:
                 if self._notices.start_announcement(ticket.id, now):
                     await self._announce(ticket, again=False)
                     count += 1
-            elif seen.last_at <= cutoff and self._notices.restart_announcement(ticket.id, cutoff, now):
+                continue
+            # Urgent tickets come back sooner (TERRAPRO_HANDOFF_URGENT_RENOTIFY_MINUTES).
+            cutoff = now - (self._urgent_renotify_after if ticket.urgent else self._renotify_after)
+            if seen.last_at <= cutoff and self._notices.restart_announcement(ticket.id, cutoff, now):
                 await self._announce(ticket, again=True)
                 count += 1
         return count
+
+    async def announce_now(self, ticket: TicketRecord) -> None:
+        """Announce again at once (a waiting request just became urgent)."""
+        now = self._clock()
+        if self._notices.start_announcement(ticket.id, now) or self._notices.restart_announcement(ticket.id, now, now):
+            await self._announce(ticket, again=False)
+
+    async def notify_referent(self, referent: ReferentRecord, text: str) -> None:
+        await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
 
     def recipients(
         self, bassin: str | None, *, everyone: bool = False, territoire: str | None = None
@@ -111,25 +127,31 @@ class HandoffService:
         person = self._persons.get(ticket.person_id)
         if person is None:
             return
-        recipients = self.recipients(ticket.bassin, everyone=again, territoire=(ticket.topic or {}).get("territoire"))
+        # Urgent: every present referent at once, not only the bassin's.
+        recipients = self.recipients(
+            ticket.bassin, everyone=again or ticket.urgent, territoire=(ticket.topic or {}).get("territoire")
+        )
         if not recipients:
-            if self._notices.mark_person_told(ticket.id):
+            # The safety reply already told a young person in distress, with the help lines.
+            if not ticket.urgent and self._notices.mark_person_told(ticket.id):
                 await self._to_person(person, Reply(self._nobody_text(ticket, person)))
             return
-        template = texts.NOTICE_AGAIN if again else texts.NOTICE
-        reply = Reply(
-            template.format(
-                id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=_who(person),
-                channel=texts.CHANNEL_NAMES.get(person.channel, person.channel),
-                minutes=self._minutes_since(ticket.created_at), summary=ticket.summary,
-            ),
-            (Button(texts.TAKE_BUTTON.format(id=ticket.id), f"{TAKE_PAYLOAD} {ticket.id}"),),
+        values = dict(
+            id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=_who(person),
+            channel=texts.CHANNEL_NAMES.get(person.channel, person.channel),
+            minutes=self._minutes_since(ticket.created_at), summary=ticket.summary,
         )
+        if ticket.urgent:
+            family = self.safety.family_label(str(ticket.topic.get("distress") or ""))
+            text = self.safety.referent_text("annonce_encore" if again else "annonce", family=family, **values)
+        else:
+            text = (texts.NOTICE_AGAIN if again else texts.NOTICE).format(**values)
+        reply = Reply(text, (Button(texts.TAKE_BUTTON.format(id=ticket.id), f"{TAKE_PAYLOAD} {ticket.id}"),))
         for referent in recipients:
             await self._bus.publish(Notification(
                 REFERENT_CHANNEL, referent.telegram_id, reply, notice_for=(ticket.id, referent.id)
             ))
-        if not again:
+        if not again and not ticket.urgent:
             when = self._permanences.when_text(ticket.bassin, self._clock())
             if when:
                 await self._to_person(person, Reply(texts.OUTSIDE_HOURS.format(when=when)))
@@ -166,7 +188,9 @@ class HandoffService:
         if current is not None:
             return [Reply(texts.BUSY.format(id=current.id))]
         waiting = self.handoffs.waiting()
-        ordered = [t for t in waiting if referent.bassin and t.bassin == referent.bassin]
+        # Urgent first (the queue's order), then the referent's bassin, then the oldest.
+        ordered = [t for t in waiting if t.urgent]
+        ordered += [t for t in waiting if not t.urgent and referent.bassin and t.bassin == referent.bassin]
         ordered += [t for t in waiting if t not in ordered]
         for ticket in ordered:
             won = self.handoffs.assign(ticket.id, referent.id)
@@ -191,10 +215,14 @@ class HandoffService:
             await self._to_person(person, Reply(texts.TAKEN.format(name=referent.name)))
             for kept in self.handoffs.take_media(ticket.id):
                 await self.relay_media_to_referent(ticket, person, MediaRef.from_dict(kept), referent)
-        return [Reply(texts.CLAIMED.format(
+        claimed = texts.CLAIMED.format(
             who=_who(person), bassin=bassin, id=ticket.id, summary=ticket.summary, name=referent.name,
             channel=texts.CHANNEL_NAMES.get(ticket.channel, ticket.channel),
-        ))]
+        )
+        if ticket.trigger_text:
+            # Only the referent who takes an urgent ticket reads what raised the alarm.
+            claimed = self.safety.referent_text("declencheur", trigger=ticket.trigger_text) + "\n\n" + claimed
+        return [Reply(claimed)]
 
     async def _edit_notices(self, ticket: TicketRecord, text_for: Callable[[int], str]) -> None:
         for notice in self._notices.notices(ticket.id):

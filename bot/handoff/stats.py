@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from bot.storage.records import TicketRecord
@@ -70,9 +70,45 @@ def _line(name: str, f: Figures) -> str:
             f"note {rating}")
 
 
-def render(tickets: list[TicketRecord]) -> str:
+@dataclass
+class UrgentFigures:
+    """Distress requests: how many, and how long until a referent took them."""
+
+    tickets: int = 0
+    waiting: int = 0
+    waits: list[timedelta] = field(default_factory=list)  # urgent since -> picked up
+    waiting_now: list[timedelta] = field(default_factory=list)  # urgent since -> now, not taken yet
+
+    @classmethod
+    def of(cls, tickets: list[TicketRecord], now: datetime) -> UrgentFigures:
+        figures = cls()
+        for ticket in tickets:
+            if not ticket.urgent:
+                continue
+            figures.tickets += 1
+            since = ticket.urgent_at or ticket.created_at
+            if ticket.assigned_at is not None:
+                figures.waits.append(max(timedelta(0), ticket.assigned_at - since))
+            elif ticket.status == "waiting":
+                figures.waiting += 1
+                figures.waiting_now.append(max(timedelta(0), now - since))
+        return figures
+
+
+def _urgent_lines(f: UrgentFigures) -> list[str]:
+    taken = (f"attente avant prise en charge : médiane {_duration(median(f.waits))}, max {_duration(max(f.waits))}"
+             f" ({len(f.waits)} prises)") if f.waits else "aucune prise en charge encore"
+    lines = [f"Demandes urgentes (détresse) : {f.tickets} · {taken}"]
+    if f.waiting_now:
+        lines.append(f"Urgentes en attente maintenant : {f.waiting} (la plus ancienne depuis {_duration(max(f.waiting_now))})")
+    return lines
+
+
+def render(tickets: list[TicketRecord], now: datetime | None = None) -> str:
     total, per_bassin = compute(tickets)
+    urgent = UrgentFigures.of(tickets, now or datetime.now().astimezone())
     lines = [
+        *_urgent_lines(urgent),
         f"En attente maintenant : {total.waiting}",
         f"Attente médiane avant prise en charge : {_duration(total.median_wait)}",
         f"Durée médiane d'une conversation : {_duration(total.median_handling)}",

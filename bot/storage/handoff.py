@@ -12,6 +12,7 @@ from bot.storage.models import OPEN_TICKET_STATUSES, HandoffTicket
 from bot.storage.records import InvalidValue, TicketRecord
 
 MAX_SUMMARY = 2000
+MAX_TRIGGER = 1500  # the latest distress messages, newest kept when longer
 
 
 def to_record(ticket: HandoffTicket) -> TicketRecord:
@@ -29,7 +30,15 @@ def to_record(ticket: HandoffTicket) -> TicketRecord:
         referent_id=ticket.referent_id,
         closing_note=ticket.closing_note,
         rating=ticket.rating,
+        urgent=bool(ticket.urgent),
+        urgent_at=as_utc(ticket.urgent_at),
+        trigger_text=ticket.trigger_text,
     )
+
+
+def _queue_order() -> tuple[Any, ...]:
+    """Urgent tickets first, then oldest first."""
+    return (HandoffTicket.urgent.desc(), HandoffTicket.created_at, HandoffTicket.id)
 
 
 class HandoffRepository:
@@ -37,13 +46,18 @@ class HandoffRepository:
         self._db = db
 
     def request(
-        self, person_id: int, channel: str, bassin: str | None, topic: dict[str, Any], summary: str
+        self, person_id: int, channel: str, bassin: str | None, topic: dict[str, Any], summary: str,
+        *, trigger: str | None = None,
     ) -> TicketRecord:
-        """Open a ticket, or return the person's open one (never two at once)."""
+        """Open a ticket, or return the person's open one (never two at once).
+
+        ``trigger``: the scrubbed distress message; it makes the new ticket urgent.
+        """
         for _ in range(3):
             existing = self.open_ticket_for(person_id)
             if existing is not None:
                 return existing
+            now = utcnow()
             try:
                 with self._db.session(savepoint=True) as session:
                     ticket = HandoffTicket(
@@ -53,7 +67,10 @@ class HandoffRepository:
                         topic=dict(topic),
                         summary=summary[:MAX_SUMMARY],
                         status="waiting",
-                        created_at=utcnow(),
+                        created_at=now,
+                        urgent=trigger is not None,
+                        urgent_at=now if trigger is not None else None,
+                        trigger_text=trigger[-MAX_TRIGGER:] if trigger is not None else None,
                     )
                     session.add(ticket)
                     session.flush()
@@ -109,15 +126,28 @@ class HandoffRepository:
             return int(session.scalar(
                 select(func.count()).select_from(HandoffTicket).where(HandoffTicket.person_id == person_id)
             ) or 0)
+    def mark_urgent(self, ticket_id: int, trigger: str, family: str) -> TicketRecord | None:
+        """A distress message on an open ticket: urgent from now on, the message kept with the others."""
+        with self._db.session() as session:
+            ticket = session.get(HandoffTicket, ticket_id)
+            if ticket is None or ticket.status not in OPEN_TICKET_STATUSES:
+                return None
+            ticket.urgent = True
+            ticket.topic = {**(ticket.topic or {}), "distress": (ticket.topic or {}).get("distress") or family}
+            ticket.urgent_at = ticket.urgent_at or utcnow()
+            joined = f"{ticket.trigger_text}\n{trigger}" if ticket.trigger_text else trigger
+            ticket.trigger_text = joined[-MAX_TRIGGER:]
+            session.flush()
+            return to_record(ticket)
 
     def position_in_queue(self, ticket_id: int) -> int:
-        """1-based rank among waiting tickets (oldest first); 0 if not waiting."""
+        """1-based rank among waiting tickets (urgent first, then oldest first); 0 if not waiting."""
         with self._db.session() as session:
             ticket = session.get(HandoffTicket, ticket_id)
             if ticket is None or ticket.status != "waiting":
                 return 0
-            ahead_or_self = select(func.count()).where(
-                HandoffTicket.status == "waiting",
+            same_urgency_ahead = and_(
+                HandoffTicket.urgent == bool(ticket.urgent),
                 or_(
                     HandoffTicket.created_at < ticket.created_at,
                     and_(
@@ -126,6 +156,8 @@ class HandoffRepository:
                     ),
                 ),
             )
+            ahead = or_(HandoffTicket.urgent.is_(True), same_urgency_ahead) if not ticket.urgent else same_urgency_ahead
+            ahead_or_self = select(func.count()).where(HandoffTicket.status == "waiting", ahead)
             return int(session.scalar(ahead_or_self) or 0)
 
     def waiting(self) -> list[TicketRecord]:
@@ -133,7 +165,7 @@ class HandoffRepository:
             tickets = session.scalars(
                 select(HandoffTicket)
                 .where(HandoffTicket.status == "waiting")
-                .order_by(HandoffTicket.created_at, HandoffTicket.id)
+                .order_by(*_queue_order())
             )
             return [to_record(t) for t in tickets]
 

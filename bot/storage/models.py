@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -124,6 +126,12 @@ class HandoffTicket(Base):
     referent_id: Mapped[int | None] = mapped_column(ForeignKey("referents.id", ondelete="SET NULL"))
     closing_note: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
+    # A distress message: first in the queue, announced to every present referent.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    urgent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The message(s) that raised the alarm, scrubbed of numbers and links; shown only to the
+    # referent who takes the ticket, deleted with the ticket (and so with the person).
+    trigger_text: Mapped[str | None] = mapped_column(Text)
 
 
 class UnansweredQuestion(Base):

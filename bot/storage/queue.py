@@ -16,7 +16,6 @@ out. The rules that make this safe:
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -53,6 +53,9 @@ class TicketRecord:
     referent_id: int | None
     closing_note: str | None
     rating: int | None
+    urgent: bool = False
+    urgent_at: datetime | None = None
+    trigger_text: str | None = None
 
     @property
     def is_open(self) -> bool:

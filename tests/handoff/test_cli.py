@@ -92,3 +92,23 @@ def test_stats_handoff(db, capsys):
     assert "Durée médiane d'une conversation : 20 min" in out
     assert "3★ × 1, 5★ × 1 (moyenne 4.0)" in out
     assert "Chambéry" in out and "1 h 30" in out
+
+
+def test_stats_handoff_counts_urgent_requests_and_their_wait(db, capsys):
+    persons = PersonRepository(db)
+    referent = ReferentRepository(db).add("Awa", 900)
+    handoffs = HandoffRepository(db)
+    for n, wait in ((1, 2), (2, 6), (3, None)):
+        person = persons.get_or_create("whatsapp", f"33600000{n:03d}")
+        t = handoffs.request(person.id, "whatsapp", None, {"distress": "suicide"}, "s", trigger="je veux mourir")
+        if wait is not None:
+            handoffs.assign(t.id, referent.id)
+            with db.session() as session:
+                session.execute(update(HandoffTicket).where(HandoffTicket.id == t.id).values(
+                    assigned_at=t.urgent_at + timedelta(minutes=wait)))
+    handoffs.request(persons.get_or_create("whatsapp", "33600000999").id, "whatsapp", None, {}, "s")
+
+    run(db, "stats", "handoff")
+    out = capsys.readouterr().out
+    assert "Demandes urgentes (détresse) : 3 · attente avant prise en charge : médiane 4 min, max 6 min" in out
+    assert "Urgentes en attente maintenant : 1" in out
