@@ -17,6 +17,7 @@ from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.database import Database
+from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.repositories import (
     ConversationStateStore,
@@ -142,7 +143,7 @@ def build_services(settings: Settings, *, today=date.today) -> Services:
     conversation = ConversationService(
         nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
         texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate,
+        threshold=settings.nlu_threshold, gate=handoff.gate, turns=TurnFactRepository(storage.db),
     )
     return Services(
         settings=settings, db=storage.db, catalogue=action_services.catalogue,

@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     register_nlu(sub, lambda: _nlu_engine(settings_factory()))
     register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
     register_catalogue(sub, settings_factory)
+    from bot.web.console.cli import register as register_console
+
+    register_console(sub, lambda: _storage(settings_factory()), settings_factory)
     _register_channels(sub, services_factory)
 
     args = parser.parse_args(argv)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     handoff_renotify_minutes: int = 15
 
+    # Public address of `terrapro serve`, for the console's set-password links.
+    console_base_url: str = "http://127.0.0.1:8080"
+
     @field_validator("data_dir", "content_dir", "nlu_data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:

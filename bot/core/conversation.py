@@ -18,6 +18,7 @@ from bot.core.errors import user_message_for
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.policy import next_action
+from bot.core.ports import TurnRecorder, turn_facts
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
@@ -69,7 +70,9 @@ class ConversationService:
         locks: UserLocks,
         threshold: float,
         gate: ConversationGate | None = None,
+        turns: TurnRecorder | None = None,
     ) -> None:
+        self._turns = turns
         self._gate = gate
         self._nlu = nlu
         self._runner = runner
@@ -149,6 +152,8 @@ class ConversationService:
         slots[slot_names.LANGUAGE] = language
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
         self._states.save(person.id, {"slots": slots, "intents": intents})
+        if self._turns is not None:
+            self._turns.record_turn(turn_facts(person, slots, intents[-1], action))
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies

@@ -17,6 +17,7 @@ from bot.channels.whatsapp.channel import build_whatsapp
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
+from bot.web.console import build_console
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def build_web_app(services) -> Starlette:
     on_startup += [handoff.start, broadcasts.start]
     on_shutdown[:0] = [broadcasts.stop, handoff.stop]
     if not routes:
-        log.warning("no channel configured: only /health is served")
+        log.warning("no channel configured: only /health and /console are served")
+    routes.append(build_console(services, broadcast.service))
     on_shutdown.append(services.close)
     return create_app(routes, on_startup=on_startup, on_shutdown=on_shutdown)
