@@ -1,6 +1,7 @@
 """Console test rig: a real SQLite database, a copy of content/, accounts of each kind, a TestClient."""
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from datetime import timedelta
@@ -29,6 +30,11 @@ ACCOUNTS = {
 }
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def console_services(tmp_path, sqlite_db):
     content = tmp_path / "content"
@@ -40,9 +46,10 @@ def console_services(tmp_path, sqlite_db):
         subscriptions=SubscriptionRepository(sqlite_db),
     )
     users = ConsoleUserRepository(sqlite_db)
+    password_hash = _password_hash()
     for email, (role, territoire) in ACCOUNTS.items():
         user = users.add(email, role, territoire, f"setup-{email}", timedelta(hours=1))
-        users.set_password(user.id, hash_password(PASSWORD))
+        users.set_password(user.id, password_hash)
     return services
 
 
