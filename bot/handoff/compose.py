@@ -18,7 +18,12 @@ from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
 from bot.handoff.service import HandoffService
 from bot.handoff.worker import HandoffWorker
+from bot.reports.digest import CoordinatorDigest
+from bot.reports.messages import load_messages
+from bot.reports.weekly import WeeklyReport
 from bot.settings import Settings
+from bot.storage.console_views import ConsoleViews
+from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.base import utcnow
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
@@ -62,6 +67,13 @@ def composer_for(catalogue: Catalogue | None) -> BroadcastComposer:
     return BroadcastComposer(bassins_by_territory=bassins)
 
 
+def build_digest(settings: Settings, db: Database, clock: Clock) -> CoordinatorDigest:
+    views = ConsoleViews(db)
+    return CoordinatorDigest(
+        WeeklyReport(TurnFactRepository(db), views, clock), views, load_messages(settings.content_dir)
+    )
+
+
 def build_handoff(
     settings: Settings,
     *,
@@ -94,7 +106,7 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue)),
+        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue), build_digest(settings, db, clock)),
         worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )

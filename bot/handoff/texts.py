@@ -62,6 +62,7 @@ HELP = (
     "/transferer — rendre ta conversation à la file\n"
     "/present, /absent — recevoir ou non les nouvelles demandes\n"
     "/diffuser — envoyer une annonce aux jeunes abonnés (administrateurs)\n"
+    "/stats, /questions — les chiffres de la semaine, les questions sans réponse en CSV (administrateurs)\n"
     "Règle : une conversation à la fois. Pendant une conversation, tout ce que tu écris "
     "(sans /) est transmis au jeune, signé de ton prénom. Il ne voit jamais ton numéro, "
     "et tu ne vois jamais le sien."

@@ -27,7 +27,7 @@ BOT_ID = 123456789
 BOT_USERNAME = "TerraProTestBot"
 
 # Form fields PTB sends as plain strings; every other field is JSON-encoded.
-_STRING_FIELDS = {"text", "callback_query_id", "action", "url", "secret_token", "language_code",
+_STRING_FIELDS = {"text", "caption", "callback_query_id", "action", "url", "secret_token", "language_code",
                   "parse_mode", "inline_message_id"}
 
 
@@ -237,6 +237,17 @@ class FakeTelegramAPI:
             message["reply_markup"] = params["reply_markup"]
         return message
 
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        document = params.get("document") or {}
+        return {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": _chat(chat_id, "private" if chat_id > 0 else "group", "Awa"),
+            "document": {"file_id": f"doc{chat_id}", "file_unique_id": f"doc{chat_id}",
+                         "file_name": document.get("filename")},
+            "caption": params.get("caption"),
+        }
+
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._m_sendMessage(params)
 
@@ -273,9 +284,10 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
 async def _params(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
         return await request.json()
-    # PTB posts application/x-www-form-urlencoded (multipart only for file uploads, which the
-    # bot never does); parsed by hand to avoid a python-multipart test dependency.
+    # PTB posts application/x-www-form-urlencoded, and multipart for file uploads (sendDocument).
     content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await _multipart_params(request)
     if content_type and not content_type.startswith("application/x-www-form-urlencoded"):
         raise AssertionError(f"fake Telegram API: unexpected content type {content_type!r}")
     body = (await request.body()).decode()
@@ -290,4 +302,21 @@ async def _params(request: Request) -> dict[str, Any]:
             params[key] = value
     for key, value in request.query_params.items():
         params.setdefault(key, value)
+    return params
+
+
+async def _multipart_params(request: Request) -> dict[str, Any]:
+    """Uploaded files become {"filename", "content"}; other fields are parsed like the urlencoded ones."""
+    params: dict[str, Any] = {}
+    async with request.form() as form:
+        for key, value in form.multi_items():
+            if hasattr(value, "read"):
+                params[key] = {"filename": value.filename, "content": await value.read()}
+            elif key in _STRING_FIELDS:
+                params[key] = value
+            else:
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    params[key] = value
     return params

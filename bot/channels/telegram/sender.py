@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -21,6 +21,7 @@ from bot.core.messages import Reply
 from bot.core.ports import PersonDirectory
 
 log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024  # Telegram's caption limit
 
 
 class SendOutcome(str, Enum):
@@ -101,6 +102,8 @@ class TelegramSender:
         """``bulk``: a broadcast, which already holds its slot in the broadcast limiter."""
         if self.is_blocked(chat_id):
             return SendOutcome.BLOCKED
+        if reply.document is not None:
+            return await self._send_document(chat_id, reply)
         for kwargs in reply_to_send_kwargs(_api_chat_id(chat_id), reply, self._codec):
             outcome = await self._send_one(kwargs, bulk=bulk)
             if outcome is not SendOutcome.SENT:
@@ -132,6 +135,15 @@ class TelegramSender:
             kwargs["reply_markup"] = calls[-1]["reply_markup"]
         kwargs["message_id"] = int(message_id)
         outcome, _ = await self._call(self._bot.edit_message_text, kwargs)
+        return outcome
+
+    async def _send_document(self, chat_id: int | str, reply: Reply) -> SendOutcome:
+        document = reply.document
+        kwargs = {
+            "chat_id": _api_chat_id(chat_id), "caption": reply.text[:CAPTION_LIMIT] or None,
+            "document": InputFile(document.content, filename=document.filename),
+        }
+        outcome, _ = await self._call(self._bot.send_document, kwargs)
         return outcome
 
     async def _send_one(self, kwargs: dict[str, Any], *, bulk: bool = False) -> SendOutcome:

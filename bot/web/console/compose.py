@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from bot.reports.messages import load_messages
 from bot.reports.weekly import WeeklyReport
 from bot.storage.console_accounts import ConsoleSessionRepository, ConsoleUserRepository, LoginThrottle
 from bot.storage.console_audit import AuditRepository
@@ -23,10 +23,6 @@ from bot.web.console.deps import PREFIX, ConsoleDeps
 from bot.web.console.headers import SecurityHeaders
 
 HERE = Path(__file__).resolve().parent
-
-
-def load_messages(content_dir: Path) -> dict[str, str]:
-    return yaml.safe_load((Path(content_dir) / "console" / "messages.yml").read_text(encoding="utf-8"))
 
 
 def build_deps(services: Any, broadcast_service: Any = None, *, clock=None) -> ConsoleDeps:

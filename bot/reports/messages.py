@@ -1,0 +1,21 @@
+"""The console's and the coordinators' French sentences (content/console/messages.yml)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.core.errors import ContentError
+
+FILE = Path("console") / "messages.yml"
+
+
+def load_messages(content_dir: Path) -> dict[str, str]:
+    path = Path(content_dir) / FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ContentError(str(FILE), None, f"fichier illisible ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ContentError(str(FILE), None, "le fichier doit contenir des entrées « clé: texte »")
+    return data
