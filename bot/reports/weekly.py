@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bot.handoff.stats import Figures
 from bot.storage.base import utcnow
 from bot.storage.console_views import ConsoleViews
-from bot.storage.turn_facts import TurnFactRepository
+from bot.storage.turn_facts import TurnFactRepository, week_number
 
 CHART_WEEKS = 8
 
@@ -59,31 +59,33 @@ class WeeklyReport:
         current = week_start(self._clock())
         return [current - timedelta(weeks=weeks - 1 - i) for i in range(weeks)] + [current + timedelta(weeks=1)]
 
-    def series(self, bounds: list[datetime], by: str, territoire: str | None) -> dict[str, list[int]]:
-        return self._turns.weekly(bounds, by, territoire)
+    def series(self, bounds: list[datetime], territoire: str | None) -> dict[str, dict[str, list[int]]]:
+        """{"filiere": {...}, "bassin": {...}}: questions per week of ``bounds``."""
+        return self._turns.weekly(week_number(bounds[0]), len(bounds) - 1, territoire)
 
     def _week(self, start: datetime, territoire: str | None) -> WeekFigures:
         end = start + timedelta(weeks=1)
-        questions, people, unanswered = self._turns.totals(start, end, territoire)
+        questions, people, unanswered = self._turns.totals(week_number(start), territoire)
         handoffs = Figures()
         for ticket in self._views.tickets_between(start, end, territoire):
             handoffs.add(ticket)
         return WeekFigures(
             start=start, questions=questions, people=people, unanswered=unanswered,
             new_people=self._turns.new_people(start, end, territoire),
-            top_filieres=self._turns.top_filieres(start, end, territoire),
+            top_filieres=self._turns.top_filieres(week_number(start), territoire),
             handoffs=handoffs, urgent=self._views.urgent_count(start, end, territoire),
         )
 
     def build(self, territoire: str | None, *, charts: bool = True) -> Weekly:
         bounds = self.week_bounds()
         this_start = bounds[-2]
+        series = self.series(bounds, territoire) if charts else {"filiere": {}, "bassin": {}}
         return Weekly(
             this=self._week(this_start, territoire),
             last=self._week(this_start - timedelta(weeks=1), territoire),
             week_starts=bounds,
-            by_filiere=self._turns.weekly(bounds, "filiere", territoire) if charts else {},
-            by_bassin=self._turns.weekly(bounds, "bassin", territoire) if charts else {},
+            by_filiere=series["filiere"],
+            by_bassin=series["bassin"],
         )
 
 

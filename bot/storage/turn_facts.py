@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import case, func, select
 
@@ -15,10 +14,12 @@ from bot.storage.models import Person
 
 log = logging.getLogger(__name__)
 
+FIRST_MONDAY = date(1970, 1, 5)
 
-def week_bucket(column, starts: Sequence[datetime]):
-    """Index of the week (0 = oldest) a timestamp falls in; ``starts`` ascending, last = end bound."""
-    return case(*[(column >= starts[i], i) for i in range(len(starts) - 2, -1, -1)], else_=-1)
+
+def week_number(moment: datetime) -> int:
+    """Monday-based UTC week index; consecutive weeks have consecutive numbers."""
+    return (moment.astimezone(timezone.utc).date() - FIRST_MONDAY).days // 7
 
 
 class TurnFactRepository:
@@ -28,53 +29,53 @@ class TurnFactRepository:
     def record_turn(self, facts: TurnFacts) -> None:
         # Figures must never cost a young person their answer: failures are logged, not raised.
         try:
+            now = utcnow()
             with self._db.session() as session:
                 session.add(TurnFact(
-                    at=utcnow(), person_id=facts.person_id, channel=facts.channel[:16],
+                    at=now, week=week_number(now), person_id=facts.person_id, channel=facts.channel[:16],
                     territoire=(facts.territoire or None), bassin=(facts.bassin or None),
                     intent=(facts.intent or "?")[:64], filiere=(facts.filiere or None), answered=facts.answered,
                 ))
         except Exception as exc:  # noqa: BLE001
             log.warning("turn facts not recorded (%s)", type(exc).__name__)
 
-    def _scoped(self, query, territoire: str | None):
+    @staticmethod
+    def _scoped(query, territoire: str | None):
         return query.where(TurnFact.territoire == territoire) if territoire else query
 
-    def totals(self, start: datetime, end: datetime, territoire: str | None) -> tuple[int, int, int]:
-        """(questions, people who wrote, unanswered questions) between start and end."""
+    def totals(self, week: int, territoire: str | None) -> tuple[int, int, int]:
+        """(questions, people who wrote, unanswered questions) in that week."""
         query = select(
             func.count(), func.count(func.distinct(TurnFact.person_id)),
             func.coalesce(func.sum(case((TurnFact.answered.is_(False), 1), else_=0)), 0),
-        ).where(TurnFact.at >= start, TurnFact.at < end)
+        ).where(TurnFact.week == week)
         with self._db.session() as session:
             total, people, unanswered = session.execute(self._scoped(query, territoire)).one()
             return int(total), int(people), int(unanswered)
 
-    def top_filieres(self, start: datetime, end: datetime, territoire: str | None, limit: int = 5) -> list[tuple[str, int]]:
+    def top_filieres(self, week: int, territoire: str | None, limit: int = 5) -> list[tuple[str, int]]:
         query = (
-            select(TurnFact.filiere, func.count()).where(
-                TurnFact.at >= start, TurnFact.at < end, TurnFact.filiere.is_not(None)
-            ).group_by(TurnFact.filiere).order_by(func.count().desc(), TurnFact.filiere).limit(limit)
+            select(TurnFact.filiere, func.count())
+            .where(TurnFact.week == week, TurnFact.filiere.is_not(None))
+            .group_by(TurnFact.filiere).order_by(func.count().desc(), TurnFact.filiere).limit(limit)
         )
         with self._db.session() as session:
             return [(f, int(n)) for f, n in session.execute(self._scoped(query, territoire))]
 
-    def weekly(self, starts: Sequence[datetime], by: str, territoire: str | None) -> dict[str, list[int]]:
-        """Questions per week, split by "filiere" or "bassin": {value: [count per week]}."""
-        column = TurnFact.filiere if by == "filiere" else TurnFact.bassin
-        bucket = week_bucket(TurnFact.at, starts)
+    def weekly(self, first_week: int, weeks: int, territoire: str | None) -> dict[str, dict[str, list[int]]]:
+        """Questions per week from ``first_week``, split both ways in one pass over the index:
+        {"filiere": {code: [count per week]}, "bassin": {name: [count per week]}}."""
         query = (
-            select(bucket, column, func.count())
-            .where(TurnFact.at >= starts[0], TurnFact.at < starts[-1])
-            .group_by(bucket, column)
+            select(TurnFact.week, TurnFact.filiere, TurnFact.bassin, func.count())
+            .where(TurnFact.week >= first_week, TurnFact.week < first_week + weeks)
+            .group_by(TurnFact.week, TurnFact.filiere, TurnFact.bassin)
         )
-        weeks = len(starts) - 1
-        series: dict[str, list[int]] = {}
+        split: dict[str, dict[str, list[int]]] = {"filiere": {}, "bassin": {}}
         with self._db.session() as session:
-            for index, value, count in session.execute(self._scoped(query, territoire)):
-                if 0 <= index < weeks:
-                    series.setdefault(value or "(aucun)", [0] * weeks)[index] += int(count)
-        return series
+            for week, filiere, bassin, count in session.execute(self._scoped(query, territoire)):
+                for by, value in (("filiere", filiere), ("bassin", bassin)):
+                    split[by].setdefault(value or "(aucun)", [0] * weeks)[week - first_week] += int(count)
+        return split
 
     def new_people(self, start: datetime, end: datetime, territoire: str | None) -> list[tuple[str, str, str, int]]:
         """New people between start and end: (territoire, bassin, channel, count)."""

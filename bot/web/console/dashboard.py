@@ -35,7 +35,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             return error_page(deps, request, 404, "not_found")
         by, _title = CHARTS[name]
         bounds = deps.weekly.week_bounds()
-        series = deps.weekly.series(bounds, by, scope(session))
+        series = deps.weekly.series(bounds, scope(session))[by]
         header = [by] + [f"{week:%Y-%m-%d}" for week in bounds[:-1]]
         rows = [[label, *values] for label, values in sorted(series.items())]
         return csv_response(to_csv(header, rows), f"questions-par-{name}.csv")
