@@ -26,10 +26,11 @@ class TurnFactRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def record_turn(self, facts: TurnFacts) -> None:
+    def record_turn(self, facts: TurnFacts, at: datetime | None = None) -> None:
+        """``at``: when the turn happened (now by default; set when importing history)."""
         # Figures must never cost a young person their answer: failures are logged, not raised.
         try:
-            now = utcnow()
+            now = at or utcnow()
             with self._db.session() as session:
                 session.add(TurnFact(
                     at=now, week=week_number(now), person_id=facts.person_id, channel=facts.channel[:16],
