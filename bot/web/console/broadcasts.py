@@ -71,16 +71,19 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         return redirect(f"/diffusions/{campaign.id}", deps.message("campaign_created", id=campaign.id, count=count))
 
     def campaign_of(request: Request, session):
+        """(campaign, None) or (None, the error page): no service, unknown id or another territory's."""
+        if deps.broadcasts is None:
+            return None, unavailable(request)
         campaign = deps.broadcasts.repo.get(int(request.path_params["campaign_id"]))
-        return campaign if campaign is not None and visible(campaign, session) else None
+        if campaign is None or not visible(campaign, session):
+            return None, error_page(deps, request, 404, "not_found")
+        return campaign, None
 
     @guarded(deps, *STAFF)
     async def detail(request: Request, session) -> Response:
-        if deps.broadcasts is None:
-            return unavailable(request)
-        campaign = campaign_of(request, session)
-        if campaign is None:
-            return error_page(deps, request, 404, "not_found")
+        campaign, refusal = campaign_of(request, session)
+        if refusal is not None:
+            return refusal
         counts = deps.broadcasts.repo.counts(campaign.id)
         recipients = deps.broadcasts.preview(campaign.id).recipients
         done = sum(counts.get(s, 0) for s in FINAL)
@@ -89,11 +92,9 @@ def routes(deps: ConsoleDeps) -> list[Route]:
 
     @guarded(deps, *STAFF)
     async def cancel(request: Request, session) -> Response:
-        if deps.broadcasts is None:
-            return unavailable(request)
-        campaign = campaign_of(request, session)
-        if campaign is None:
-            return error_page(deps, request, 404, "not_found")
+        campaign, refusal = campaign_of(request, session)
+        if refusal is not None:
+            return refusal
         if not deps.broadcasts.cancel_scheduled(campaign.id):
             return redirect(f"/diffusions/{campaign.id}", deps.message("campaign_not_cancellable", id=campaign.id))
         deps.audit.record(session.user.email, "diffusion annulée", f"n°{campaign.id}")

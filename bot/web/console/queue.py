@@ -9,6 +9,7 @@ from bot.web.console.deps import ConsoleDeps
 from bot.web.console.guard import error_page, guarded, redirect, render, scope
 
 REFRESH_SECONDS = 30
+NO_REFERENT = -1  # matches no ticket's referent
 
 
 def first_name(name: str | None) -> str:
@@ -21,12 +22,13 @@ def first_name(name: str | None) -> str:
 
 def routes(deps: ConsoleDeps) -> list[Route]:
     def own_referent(session) -> int | None:
-        return session.user.referent_id if session.user.role == "referent" else None
+        """A referent account sees the waiting tickets plus its own; NO_REFERENT if not linked to one."""
+        if session.user.role != "referent":
+            return None
+        return session.user.referent_id or NO_REFERENT
 
     def rows_for(session):
-        rows = deps.views.open_tickets(scope(session), referent_id=own_referent(session) or (
-            -1 if session.user.role == "referent" else None))
-        return rows
+        return deps.views.open_tickets(scope(session), referent_id=own_referent(session))
 
     @guarded(deps)
     async def page(request: Request, session) -> Response:

@@ -149,3 +149,43 @@ def test_set_password_link_is_one_time(client, console_services):
     assert client.post("/console/mot-de-passe/tok-123", data=data, follow_redirects=False).status_code == 303
     assert client.get("/console/mot-de-passe/tok-123").status_code == 404
     assert log_in(client, "new@terrapro.test", "a long enough secret").status_code == 303
+
+
+def test_referent_account_sees_own_conversations_only(client, console_services):
+    from datetime import timedelta
+
+    from bot.storage.console_accounts import ConsoleUserRepository
+    from bot.storage.referents import ReferentRepository
+    from bot.storage.console_views import ConsoleViews
+    from tests.web.console.conftest import _password_hash
+
+    referents = ReferentRepository(console_services.db)
+    awa, ibou = referents.add("Awa", 1, "Fogny"), referents.add("Ibou", 2, "Fogny")
+    users = ConsoleUserRepository(console_services.db)
+    user = users.add("awa@terrapro.test", "referent", "bignona", "s-awa", timedelta(hours=1), referent_id=awa.id)
+    users.set_password(user.id, _password_hash())
+    tickets = []
+    for index, owner in enumerate((awa, ibou)):
+        person = console_services.persons.get_or_create("telegram", f"88{index}", "Jeune")
+        console_services.persons.update(person.id, territoire="bignona")
+        ticket = console_services.handoffs.request(person.id, "telegram", "Fogny", {}, "")
+        ConsoleViews(console_services.db).reassign(ticket.id, owner.id)
+        tickets.append(ticket)
+    assert log_in(client, "awa@terrapro.test").status_code == 303
+    queue = client.get("/console/file").text
+    assert f"n°{tickets[0].id}" in queue and f"n°{tickets[1].id}" not in queue
+    assert client.get(f"/console/file/{tickets[0].id}").status_code == 200
+    assert client.get(f"/console/file/{tickets[1].id}").status_code == 404
+
+
+def test_admin_reassigns_a_ticket(login, console_services):
+    from bot.storage.referents import ReferentRepository
+
+    _person, ticket = _bignona_data(console_services)
+    ibou = ReferentRepository(console_services.db).add("Ibou", 2, "Fogny")
+    client = login("admin@terrapro.test")
+    csrf = csrf_of(client.get("/console/file").text)
+    done = client.post(f"/console/file/{ticket.id}/confier", data={"csrf": csrf, "referent_id": str(ibou.id)})
+    assert "confiée à Ibou" in done.text and "prise par Ibou" in done.text
+    assert console_services.handoffs.get(ticket.id).referent_id == ibou.id
+    assert client.post("/console/file/9999/confier", data={"csrf": csrf, "referent_id": str(ibou.id)}).status_code == 404
