@@ -37,6 +37,7 @@ def build_deps(services: Any, broadcast_service: Any = None, *, clock=None) -> C
         users=ConsoleUserRepository(db), sessions=ConsoleSessionRepository(db), throttle=LoginThrottle(db),
         audit=AuditRepository(db), views=views, weekly=WeeklyReport(TurnFactRepository(db), views, clock),
         referents=ReferentRepository(db), handoffs=services.handoffs, broadcasts=broadcast_service,
+        handoff_service=getattr(getattr(services, "handoff", None), "service", None),
         content_dir=settings.content_dir, nlu_data_dir=settings.nlu_data_dir,
         templates=Jinja2Templates(directory=str(HERE / "templates")), messages=load_messages(settings.content_dir),
         bassin_territory=lambda bassin: territory_of.get(bassin or ""), secure_cookies=not settings.dev_mode,

@@ -31,6 +31,7 @@ class ConsoleDeps:
     referents: ReferentRepository
     handoffs: Any  # bot.storage.handoff.HandoffRepository
     broadcasts: Any  # bot.broadcast.service.BroadcastService, None without a sending process
+    handoff_service: Any  # bot.handoff.service.HandoffService: tells people when an admin closes; may be None
     content_dir: Path
     nlu_data_dir: Path
     templates: Jinja2Templates

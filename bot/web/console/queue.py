@@ -56,7 +56,12 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         row = ticket_of(request, session)
         if row is None:
             return error_page(deps, request, 404, "not_found")
-        if deps.handoffs.close(row.ticket.id, "fermée depuis la console") is None:
+        note = "fermée depuis la console"
+        if deps.handoff_service is not None:
+            closed = await deps.handoff_service.close_by_admin(row.ticket.id, note)
+        else:
+            closed = deps.handoffs.close(row.ticket.id, note)
+        if closed is None:
             return redirect("/file", deps.message("ticket_not_open", id=row.ticket.id))
         deps.audit.record(session.user.email, "demande fermée", f"n°{row.ticket.id}")
         return redirect("/file", deps.message("ticket_closed", id=row.ticket.id))
