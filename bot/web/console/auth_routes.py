@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.web.console.deps import COOKIE, LOGIN_CSRF_COOKIE, PREFIX, ConsoleDeps
-from bot.web.console.guard import error_page, guarded, redirect, render
+from bot.web.console.guard import body_too_big, error_page, guarded, redirect, render
 from bot.web.console.security import MIN_PASSWORD, hash_password, new_token, same, verify_password
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -23,6 +23,8 @@ def _with_login_csrf(deps: ConsoleDeps, request: Request, template: str, status:
 
 
 async def _login_form_ok(request: Request) -> tuple[bool, dict]:
+    if body_too_big(request, 0):
+        return False, {}
     form = await request.form()
     return same(str(form.get("csrf") or ""), request.cookies.get(LOGIN_CSRF_COOKIE)), dict(form)
 

@@ -37,7 +37,11 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         if wanted:
             courses = [c for c in courses if wanted in normalize(" ".join((c.formation, c.centre, c.commune, c.filiere, c.bassin)))]
         query = request.query_params.get("q", "")[:MAX_QUERY].strip()
-        results = search_engine().search(query, territoire=territoire, limit=10) if query else None
+        results = None
+        if query:
+            # What the bot would show a young person of this territory: never another territory's courses.
+            found = search_engine().search(query, territoire=territoire, limit=30)
+            results = [r for r in found if territoire is None or r.course.territoire == territoire][:10]
         return render(deps, request, "catalogue.html", session, status, courses=courses[:MAX_ROWS_SHOWN],
                       count=len(courses), filtre=request.query_params.get("filtre", ""), query=query,
                       results=results, kinds=KINDS, limit_kb=deps.max_upload_bytes // 1024, **extra)

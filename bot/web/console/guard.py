@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,6 +12,8 @@ from bot.storage.console_accounts import SessionRecord
 from bot.web.console.deps import COOKIE, PREFIX, ConsoleDeps
 from bot.web.console.security import same
 
+FLASH_COOKIE = "terrapro_console_flash"
+FORM_OVERHEAD = 64 * 1024
 Handler = Callable[[Request, SessionRecord], Awaitable[Response]]
 ALL_ROLES = ("admin", "coordinator", "referent")
 STAFF = ("admin", "coordinator")
@@ -26,9 +29,10 @@ def can_see_territory(session: SessionRecord, territoire: str | None) -> bool:
     return own is None or territoire == own
 
 
-def error_page(deps: ConsoleDeps, request: Request, status: int, key: str) -> Response:
+def error_page(deps: ConsoleDeps, request: Request, status: int, key: str, **values) -> Response:
     return deps.templates.TemplateResponse(
-        request, "error.html", {"message": deps.message(key), "session": None, "prefix": PREFIX}, status_code=status
+        request, "error.html", {"message": deps.message(key, **values), "session": None, "prefix": PREFIX},
+        status_code=status,
     )
 
 
@@ -45,6 +49,8 @@ def guarded(deps: ConsoleDeps, *roles: str) -> Callable[[Handler], Callable[[Req
                     return RedirectResponse(f"{PREFIX}/connexion", status_code=303)
                 return error_page(deps, request, 403, "forbidden")
             if request.method == "POST":
+                if body_too_big(request, deps.max_upload_bytes):
+                    return error_page(deps, request, 413, "too_big", limit=deps.max_upload_bytes // 1024)
                 form = await request.form()
                 if not same(str(form.get("csrf") or ""), session.csrf_token):
                     return error_page(deps, request, 403, "csrf")
@@ -59,14 +65,25 @@ def guarded(deps: ConsoleDeps, *roles: str) -> Callable[[Handler], Callable[[Req
 
 def render(deps: ConsoleDeps, request: Request, template: str, session: SessionRecord | None, status: int = 200,
            **context) -> Response:
-    context.update(session=session, prefix=PREFIX, notice=request.query_params.get("ok"))
+    flash = request.cookies.get(FLASH_COOKIE)
+    context.update(session=session, prefix=PREFIX, notice=unquote(flash)[:500] if flash else None)
     response = deps.templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path=PREFIX)
     return response
 
 
 def redirect(path: str, notice: str | None = None) -> RedirectResponse:
-    from urllib.parse import quote
+    """After a write: back to a page, carrying its outcome in a one-shot cookie
+    (not in the address, where a crafted link could put words in the console's mouth)."""
+    response = RedirectResponse(f"{PREFIX}{path}", status_code=303)
+    if notice:
+        response.set_cookie(FLASH_COOKIE, quote(notice), max_age=60, httponly=True, samesite="strict", path=PREFIX)
+    return response
 
-    target = f"{PREFIX}{path}" + (f"?ok={quote(notice)}" if notice else "")
-    return RedirectResponse(target, status_code=303)
+
+def body_too_big(request: Request, limit: int) -> bool:
+    """Refuse before parsing: a form is never bigger than the upload limit plus a little."""
+    length = request.headers.get("content-length")
+    return length is None or not length.isdigit() or int(length) > limit + FORM_OVERHEAD

@@ -112,3 +112,17 @@ def test_dashboard_figures_and_charts(login, console_services):
     csv_text = client.get("/console/graphiques/filieres.csv").text
     assert csv_text.splitlines()[1].startswith("solaire,") and csv_text.splitlines()[1].endswith(",4")
     assert "solaire" not in login("savoie@terrapro.test").get("/console/").text
+
+
+def test_notice_comes_once_and_never_from_the_address(login):
+    client = login("admin@terrapro.test")
+    assert "trompé" not in client.get("/console/?ok=Vous+êtes+trompé").text
+    csrf = csrf_of(client.get("/console/referents").text)
+    added = client.post("/console/referents", data={"csrf": csrf, "name": "Awa", "telegram_id": "77", "bassin": "Fogny"})
+    assert "Awa ajouté" in added.text
+    assert "Awa ajouté" not in client.get("/console/referents").text
+
+
+def test_test_a_question_stays_in_the_coordinators_territory(login):
+    savoie = login("savoie@terrapro.test").get("/console/catalogue", params={"q": "formation solaire"}).text
+    assert "Bignona" not in savoie.split('id="resultats"')[1].split("</div>")[0]
