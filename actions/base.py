@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.payloads import intent_payload
-from actions.services import ActionServices, server_services
+from actions.services import ActionServices
 from bot.storage.records import PersonRecord
 
 
@@ -30,7 +30,9 @@ class TerraProAction(Action, metaclass=ABCMeta):
     @property
     def services(self) -> ActionServices:
         if self._services is None:
-            self._services = server_services()
+            # rasa-sdk's own loader builds actions without services: serve them with
+            # `terrapro actions-server`, which builds them from the composition root.
+            raise RuntimeError("TerraPro actions need their services: run `terrapro actions-server`")
         return self._services
 
     # -- helpers shared by all actions -------------------------------------------------

@@ -1,16 +1,12 @@
-"""What the actions need, passed in by a composition root.
+"""What the actions need, passed in by the composition root (``bot.app``).
 
-Embedded mode: ``bot.app`` builds one ``ActionServices`` and registers action
-instances with it. Action-server mode (``python -m rasa_sdk --actions actions``):
-rasa-sdk instantiates the classes without arguments, so they build the services
-once from the environment through ``server_services`` — the action server's own
-composition root.
+Embedded mode and action-server mode (`terrapro actions-server`) alike: the root
+builds one ``ActionServices`` and registers action instances built with it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Callable
 
 from bot.broadcast.reminders import Reminders
@@ -39,11 +35,3 @@ class ActionServices:
     unanswered: UnansweredRepository
     reminders: Reminders  # books "Me le rappeler" reminders; the broadcast worker sends them
     today: Callable[[], date]
-
-
-@cache
-def server_services() -> ActionServices:
-    from bot.app import build_action_services
-    from bot.settings import Settings
-
-    return build_action_services(Settings())

@@ -1,16 +1,5 @@
-"""Slot names shared by the actions and the embedded dialogue (and the Rasa domain)."""
+"""Slot names belong to the core (bot/core/slots.py); the actions keep importing them from here.
 
-FILIERE = "filiere"
-LIEU = "lieu"
-TERRITOIRE = "territoire"
-BASSIN = "bassin"
-LAST_RESULTS = "last_results"  # course ids of the last search, best first
-RESULTS_SHOWN = "results_shown"  # how many of them were shown already
-SHOWN_COURSE = "shown_course"  # the course "c'est combien ?" is about
-PENDING = "pending"  # what the bot just asked: confirm_delete, offer_referent, orientation
-MISSES = "misses"  # misunderstandings in a row
-LANGUAGE = "language"
-
-ALL = (
-    FILIERE, LIEU, TERRITOIRE, BASSIN, LAST_RESULTS, RESULTS_SHOWN, SHOWN_COURSE, PENDING, MISSES, LANGUAGE,
-)
+Add a new slot in bot/core/slots.py: the star import re-exports it.
+"""
+from bot.core.slots import *  # noqa: F403

@@ -36,7 +36,7 @@ from bot.broadcast.compose import build_broadcast  # noqa: E402
 from bot.broadcast.ports import Outgoing, Recipient, SendResult  # noqa: E402
 from bot.broadcast.ratelimit import SlidingWindowLimiter  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.storage.campaigns import create_tables  # noqa: E402
+from bot.storage import schema  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Person, Subscription  # noqa: E402
 from bot.storage.subscriptions import SubscriptionRepository  # noqa: E402
@@ -134,14 +134,13 @@ def _services(database_url: str, rate: float):
     db = _db(database_url)
     return SimpleNamespace(
         settings=Settings(telegram_broadcast_rate=rate, database_url=database_url),
-        db=db, subscriptions=SubscriptionRepository(db), catalogue=None, actions=SimpleNamespace(events=[]),
+        db=db, subscriptions=SubscriptionRepository(db), catalogue=None, events=[],
     )
 
 
 def seed(database_url: str, recipients: int) -> None:
     db = _db(database_url)
-    db.create_schema()
-    create_tables(db)
+    schema.upgrade(db)
     with db.session() as session:
         session.execute(Person.__table__.delete())
         session.execute(

@@ -1,23 +1,37 @@
-"""The composition root: the one place that builds every part from ``Settings``."""
+"""The composition root: the one place that builds every part from ``Settings``.
+
+``App`` builds each part on first use and keeps it: a command pays only for what
+it touches (``terrapro broadcast list`` opens the database and reads the
+content, it never loads the NLU model). Parts, bottom up:
+
+- ``storage``: database (migrated or refused, see ``bot.storage.schema``), Redis, repositories;
+- content: ``catalogue``, fuzzy ``search``, ``texts``, ``events``;
+- ``nlu``: the intent/entity engine (trained or loaded from its cache);
+- ``actions`` / ``runner``: the rasa-sdk actions and their executor;
+- ``conversation``: the core (one message in, replies out);
+- ``handoff``: the referents' queue, console and worker;
+- ``admin_broadcast()`` / ``sending_broadcast()``: campaigns, without or with the channels.
+
+Channels (``bot.channels``, ``bot.web``) receive the ``App`` from ``bot.cli`` and
+take the parts they need from it.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from bot.broadcast.reminders import Reminders
 from bot.catalogue.loader import load_catalogue, load_events
-from bot.catalogue.model import Catalogue
+from bot.catalogue.model import Catalogue, Event
 from bot.catalogue.search import CatalogueSearch
-from bot.core.action_runner import ActionRunner
-from bot.core.conversation import ConversationService
 from bot.core.texts import Texts
 from bot.nlu.vocabulary import load_synonyms
 from bot.settings import Settings
-from bot.storage.campaigns import CampaignRepository
+from bot.storage import schema
 from bot.storage.database import Database
-from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
 from bot.storage.repositories import (
     ConversationStateStore,
@@ -30,38 +44,170 @@ from bot.storage.repositories import (
     UnansweredRepository,
 )
 
+if TYPE_CHECKING:  # the parts above storage and content are imported when first built
+    from rasa_sdk.executor import ActionExecutor
+
+    from actions.services import ActionServices
+    from bot.broadcast.compose import Broadcast
+    from bot.core.action_runner import ActionRunner
+    from bot.core.conversation import ConversationService
+    from bot.handoff.compose import Handoff
+    from bot.nlu.engine import NluEngine
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Services:
-    settings: Settings
+class Storage:
     db: Database
-    catalogue: Catalogue
-    search: CatalogueSearch
-    texts: Texts
-    nlu: Any
-    persons: PersonRepository
     states: ConversationStateStore
+    locks: UserLocks
+    persons: PersonRepository
     subscriptions: SubscriptionRepository
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
-    actions: Any  # actions.services.ActionServices
-    runner: ActionRunner
-    conversation: ConversationService
-    handoff: Any  # bot.handoff.compose.Handoff: referents, queue, relay
+
+
+class App:
+    """Every part of the bot for one process, each built on first use."""
+
+    def __init__(self, settings: Settings, *, today: Callable[[], date] = date.today) -> None:
+        self.settings = settings
+        self._today = today
+
+    # -- storage -------------------------------------------------------------------
+
+    @cached_property
+    def storage(self) -> Storage:
+        return build_storage(self.settings)
+
+    @property
+    def db(self) -> Database:
+        return self.storage.db
+
+    @property
+    def persons(self) -> PersonRepository:
+        return self.storage.persons
+
+    @property
+    def states(self) -> ConversationStateStore:
+        return self.storage.states
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        return self.storage.subscriptions
+
+    @property
+    def handoffs(self) -> HandoffRepository:
+        return self.storage.handoffs
+
+    @property
+    def unanswered(self) -> UnansweredRepository:
+        return self.storage.unanswered
+
+    @property
+    def dedupe(self) -> ProcessedMessageRepository:
+        return self.storage.dedupe
+
+    # -- content ---------------------------------------------------------------------
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return load_catalogue(self.settings.content_dir)
+
+    @cached_property
+    def search(self) -> CatalogueSearch:
+        return CatalogueSearch(self.catalogue, load_synonyms(self.settings.nlu_data_dir))
+
+    @cached_property
+    def texts(self) -> Texts:
+        return Texts.load(self.settings.content_dir)
+
+    @cached_property
+    def events(self) -> list[Event]:
+        return load_events(self.settings.content_dir)
+
+    # -- understanding and dialogue --------------------------------------------------
+
+    @cached_property
+    def nlu(self) -> NluEngine:
+        return build_nlu(self.settings, self.catalogue)
+
+    @cached_property
+    def actions(self) -> ActionServices:
+        """What the actions need — no NLU, so the action server starts fast."""
+        from actions.services import ActionServices
+        from bot.broadcast.reminders import Reminders
+        from bot.storage.campaigns import CampaignRepository
+
+        return ActionServices(
+            texts=self.texts, catalogue=self.catalogue, search=self.search, events=self.events,
+            persons=self.persons, subscriptions=self.subscriptions, handoffs=self.handoffs,
+            states=self.states, unanswered=self.unanswered, today=self._today,
+            reminders=Reminders(CampaignRepository(self.db), None, self.events),
+        )
+
+    @cached_property
+    def runner(self) -> ActionRunner:
+        from actions.registry import build_actions
+        from bot.core.action_runner import ActionRunner
+
+        return ActionRunner(build_actions(self.actions))
+
+    @property
+    def action_executor(self) -> ActionExecutor:
+        """For `terrapro actions-server`: the same actions, served to a Rasa server."""
+        return self.runner.executor
+
+    @cached_property
+    def conversation(self) -> ConversationService:
+        from bot.core.conversation import ConversationService
+        from bot.storage.turn_facts import TurnFactRepository
+
+        return ConversationService(
+            nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
+            texts=self.texts, places=self.search, locks=self.storage.locks,
+            threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
+            flood_limit=self.settings.flood_limit_per_minute, turns=TurnFactRepository(self.db),
+        )
+
+    # -- hand-off and broadcasts -----------------------------------------------------
+
+    @cached_property
+    def handoff(self) -> Handoff:
+        from bot.handoff.compose import build_handoff
+
+        return build_handoff(
+            self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
+        )
+
+    def admin_broadcast(self) -> Broadcast:
+        """Create, preview, list campaigns: no channel, no NLU."""
+        from bot.broadcast.compose import build_broadcast
+
+        return build_broadcast(self, {})
+
+    def sending_broadcast(self) -> Broadcast:
+        """`broadcast send` and `worker`: the enabled channels, send-only (no polling, no webhook)."""
+        from bot.channels.outbound import build_sending_broadcast
+
+        return build_sending_broadcast(self)
 
     def close(self) -> None:
-        self.db.dispose()
+        if "storage" in self.__dict__:
+            self.db.dispose()
 
 
-def build_catalogue_search(settings: Settings) -> tuple[Catalogue, CatalogueSearch]:
-    catalogue = load_catalogue(settings.content_dir)
-    return catalogue, CatalogueSearch(catalogue, load_synonyms(settings.nlu_data_dir))
+def build_app(settings: Settings, *, today: Callable[[], date] = date.today) -> App:
+    return App(settings, today=today)
 
 
-def build_nlu(settings: Settings, catalogue: Catalogue | None = None):
+# The name the tests and benches know; the same lazily built App.
+build_services = build_app
+
+
+def build_nlu(settings: Settings, catalogue: Catalogue | None = None) -> NluEngine:
     from bot.nlu.engine import NluEngine
 
     if catalogue is None:
@@ -81,22 +227,12 @@ def nlu_extra_values(catalogue: Catalogue) -> dict[str, dict[str, str]]:
     return {"centre": {c: c for c in catalogue.centres}, "lieu": lieux}
 
 
-@dataclass
-class Storage:
-    db: Database
-    states: ConversationStateStore
-    locks: UserLocks
-    persons: PersonRepository
-    subscriptions: SubscriptionRepository
-    handoffs: HandoffRepository
-    unanswered: UnansweredRepository
-    dedupe: ProcessedMessageRepository
-
-
 def build_storage(settings: Settings) -> Storage:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database.from_url(settings.effective_database_url)
-    db.create_schema()
+    # SQLite is one process's own file: it upgrades itself, so `terrapro chat` just works.
+    # PostgreSQL is shared by every process: an operator runs `terrapro db upgrade` once.
+    schema.ensure_current(db, auto_upgrade=db.dialect == "sqlite")
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
     if settings.redis_url:
@@ -108,47 +244,4 @@ def build_storage(settings: Settings) -> Storage:
         db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
         unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db),
-    )
-
-
-def build_action_services(settings: Settings, storage: Storage | None = None, *, today=date.today):
-    """What the actions need — no NLU, so the rasa-sdk action server starts fast."""
-    from actions.services import ActionServices
-
-    storage = storage or build_storage(settings)
-    catalogue, search = build_catalogue_search(settings)
-    events = load_events(settings.content_dir)
-    return ActionServices(
-        texts=Texts.load(settings.content_dir), catalogue=catalogue, search=search,
-        events=events, persons=storage.persons,
-        subscriptions=storage.subscriptions, handoffs=storage.handoffs, states=storage.states,
-        unanswered=storage.unanswered, today=today,
-        reminders=Reminders(CampaignRepository(storage.db), None, events),
-    )
-
-
-def build_services(settings: Settings, *, today=date.today) -> Services:
-    # Imported here: the actions package imports this module for the action server.
-    from actions.registry import build_actions
-    from bot.handoff.compose import build_handoff
-
-    storage = build_storage(settings)
-    action_services = build_action_services(settings, storage, today=today)
-    nlu = build_nlu(settings, action_services.catalogue)
-    runner = ActionRunner(build_actions(action_services))
-    handoff = build_handoff(
-        settings, db=storage.db, handoffs=storage.handoffs, persons=storage.persons,
-        catalogue=action_services.catalogue,
-    )
-    conversation = ConversationService(
-        nlu=nlu, runner=runner, persons=storage.persons, states=storage.states,
-        texts=action_services.texts, places=action_services.search, locks=storage.locks,
-        threshold=settings.nlu_threshold, gate=handoff.gate, turns=TurnFactRepository(storage.db),
-    )
-    return Services(
-        settings=settings, db=storage.db, catalogue=action_services.catalogue,
-        search=action_services.search, texts=action_services.texts, nlu=nlu,
-        persons=storage.persons, states=storage.states, subscriptions=storage.subscriptions,
-        handoffs=storage.handoffs, unanswered=storage.unanswered, dedupe=storage.dedupe,
-        actions=action_services, runner=runner, conversation=conversation, handoff=handoff,
     )

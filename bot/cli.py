@@ -1,4 +1,9 @@
-"""`terrapro` command line: one entry point, one sub-command per feature."""
+"""`terrapro` command line: one entry point, one sub-command per feature.
+
+Each command asks the one ``App`` (bot/app.py) for the parts it uses, and the
+``App`` builds only those: `broadcast list` never loads the NLU model, `db`
+never even checks the schema version.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,50 +11,54 @@ import asyncio
 import logging
 import sys
 from functools import cache
+from typing import TYPE_CHECKING
 
 from bot.core.errors import TerraProError
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.app import App
+
 
 def main(argv: list[str] | None = None) -> int:
-    settings_factory = cache(Settings)
-    services_factory = cache(lambda: _build_services(settings_factory()))
+    settings = cache(Settings)
+    app = cache(lambda: _app(settings()))
 
     parser = argparse.ArgumentParser(prog="terrapro", description="Assistant d'orientation TerraPro")
     sub = parser.add_subparsers(dest="command", required=True)
 
     chat = sub.add_parser("chat", help="discuter avec le bot dans le terminal")
     chat.add_argument("--user", default="local", help="identifiant de la personne (la conversation continue)")
-    chat.set_defaults(run=lambda args: _chat(services_factory(), args.user))
+    chat.set_defaults(run=lambda args: _chat(app(), args.user))
 
     questions = sub.add_parser("questions", help="questions auxquelles le bot n'a pas su répondre")
     questions.add_argument("--limit", type=int, default=50)
-    questions.set_defaults(run=lambda args: _questions(services_factory(), args.limit))
+    questions.set_defaults(run=lambda args: _questions(app(), args.limit))
 
     stats = sub.add_parser("stats", help="chiffres pour les coordinateurs")
     stats_sub = stats.add_subparsers(dest="stats_command", required=True)
     delivery = stats_sub.add_parser("envois", help="statuts et erreurs des messages envoyés (WhatsApp, Telegram)")
     delivery.add_argument("--channel", default="whatsapp", choices=["whatsapp", "telegram"])
-    delivery.set_defaults(run=lambda args: _delivery_stats(services_factory(), args.channel))
-
-    from bot.catalogue.cli import register as register_catalogue
-    from bot.nlu.cli import register as register_nlu
-
-    from bot.handoff.cli import register as register_handoff
+    delivery.set_defaults(run=lambda args: _delivery_stats(app(), args.channel))
 
     from bot.broadcast.cli import register as register_broadcast
+    from bot.catalogue.cli import register as register_catalogue
+    from bot.handoff.cli import register as register_handoff
+    from bot.nlu.cli import register as register_nlu
+    from bot.storage.cli import register as register_db
 
-    register_broadcast(sub, services_factory, lambda: _sending_broadcast(services_factory()))
-    register_nlu(sub, lambda: _nlu_engine(settings_factory()))
-    register_handoff(sub, lambda: _storage(settings_factory()), stats_sub)
-    register_catalogue(sub, settings_factory)
+    register_broadcast(sub, lambda: app().admin_broadcast(), lambda: app().sending_broadcast())
+    register_nlu(sub, lambda: app().nlu)
+    register_handoff(sub, lambda: app().storage, stats_sub)
+    register_catalogue(sub, settings)
+    register_db(sub, lambda: _database(settings()))
     from bot.web.console.cli import register as register_console
 
-    register_console(sub, lambda: _storage(settings_factory()), settings_factory)
-    _register_channels(sub, services_factory)
+    register_console(sub, lambda: app().storage, settings)
+    _register_servers(sub, app)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=settings_factory().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings().log_level)
     try:
         result = args.run(args)
     except TerraProError as exc:
@@ -60,39 +69,34 @@ def main(argv: list[str] | None = None) -> int:
     return int(result or 0)
 
 
-def _build_services(settings: Settings):
-    from bot.app import build_services
+def configure_logging(level: str) -> None:
+    from bot.logging_privacy import install_privacy_filter
 
-    return build_services(settings)
-
-
-def _sending_broadcast(services):
-    from bot.channels.outbound import build_sending_broadcast
-
-    return build_sending_broadcast(services)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_privacy_filter()
 
 
-def _storage(settings: Settings):
-    from bot.app import build_storage
+def _app(settings: Settings) -> App:
+    from bot.app import App
 
-    return build_storage(settings)
-
-
-def _nlu_engine(settings: Settings):
-    from bot.app import build_nlu
-
-    return build_nlu(settings)
+    return App(settings)
 
 
-def _chat(services, user: str) -> int:
+def _database(settings: Settings):
+    from bot.storage.database import Database
+
+    return Database.from_url(settings.effective_database_url)
+
+
+def _chat(app: App, user: str) -> int:
     from bot.channels.cli_chat import chat
 
-    asyncio.run(chat(services.conversation, user))
+    asyncio.run(chat(app.conversation, user))
     return 0
 
 
-def _questions(services, limit: int) -> int:
-    rows = services.unanswered.recent(limit)
+def _questions(app: App, limit: int) -> int:
+    rows = app.unanswered.recent(limit)
     if not rows:
         print("Aucune question sans réponse.")
         return 0
@@ -101,25 +105,37 @@ def _questions(services, limit: int) -> int:
     return 0
 
 
-def _delivery_stats(services, channel: str) -> int:
+def _delivery_stats(app: App, channel: str) -> int:
     from bot.storage.delivery_status import DeliveryStatusRepository
 
-    repo = DeliveryStatusRepository(services.db)
+    repo = DeliveryStatusRepository(app.db)
     statuses, errors = repo.status_counts(channel), repo.error_counts(channel)
     print(f"Messages {channel} par statut : " + (", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "aucun"))
     print("Erreurs de l'API par code : " + (", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())) or "aucune"))
     return 0
 
 
-def _register_channels(sub, services_factory) -> None:
-    from bot.channels.telegram.cli import register as register_telegram
+def _register_servers(sub, app) -> None:
+    from bot.action_server import register as register_action_server
     from bot.web.cli import register as register_web
 
-    register_telegram(sub, services_factory)
-    register_web(sub, lambda: _web_app(services_factory()))
+    telegram = sub.add_parser(
+        "telegram", help="Lance le bot Telegram (long polling)",
+        description="Lance le bot Telegram en long polling (TERRAPRO_TELEGRAM_TOKEN requis).",
+    )
+    telegram.set_defaults(run=lambda args: _telegram(app))
+    register_web(sub, lambda: _web_app(app()))
+    register_action_server(sub, app)
 
 
-def _web_app(services):
+def _telegram(make_app) -> int:
+    # python-telegram-bot is imported only by this command and `serve`.
+    from bot.channels.telegram.cli import run
+
+    return run(make_app)
+
+
+def _web_app(app: App):
     from bot.web.compose import build_web_app
 
-    return build_web_app(services)
+    return build_web_app(app)

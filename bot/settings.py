@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # Public address of `terrapro serve`, for the console's set-password links.
     console_base_url: str = "http://127.0.0.1:8080"
 
+    # Durable inbox: a message leased by a worker that died is handled again after this.
+    inbox_lease_seconds: float = 30.0
+    # Messages handled at once per process (different people; one person's stay in order).
+    inbox_concurrency: int = 32
+    # Past this many unhandled messages the webhooks answer 503 (the platforms retry).
+    inbox_max_backlog: int = 20_000
+    # Answers per person and minute before one « doucement » and silence.
+    flood_limit_per_minute: int = 10
+
     @field_validator("data_dir", "content_dir", "nlu_data_dir", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:

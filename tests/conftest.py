@@ -15,7 +15,10 @@ import pytest
 import redis
 import redis.asyncio
 
+from bot.channels.inbox import InboxPump
+from bot.storage.base import Base
 from bot.storage.database import Database
+from bot.storage.queue import DurableQueue, InboxItem
 
 POSTGRES_URL = os.environ.get(
     "TERRAPRO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -118,3 +121,23 @@ async def async_redis_client() -> AsyncIterator[redis.asyncio.Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+def inbox_queue(tmp_path: Path) -> Iterator[DurableQueue]:
+    """The real durable inbox on its own SQLite file."""
+    db = Database.from_url(f"sqlite:///{tmp_path / 'inbox.sqlite3'}")
+    Base.metadata.create_all(db.engine, tables=[InboxItem.__table__])
+    yield DurableQueue(db, InboxItem)
+    db.dispose()
+
+
+@pytest.fixture
+async def inbox(inbox_queue: DurableQueue) -> AsyncIterator[InboxPump]:
+    """A running inbox pump (channels register their handlers on it)."""
+    from datetime import timedelta
+
+    pump = InboxPump(inbox_queue, idle_poll=0.02, retry_delay=timedelta(milliseconds=10))
+    await pump.start()
+    yield pump
+    await pump.stop()

@@ -7,28 +7,26 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.broadcast.engine import DeliverySummary
 from bot.broadcast.localtime import zone_for
+
+if TYPE_CHECKING:
+    from bot.broadcast.engine import DeliverySummary
 
 STATUS_FR = {"draft": "brouillon", "scheduled": "programmée", "sending": "en cours", "done": "terminée"}
 
 
 def register(
     subparsers: Any,
-    make_services: Callable[[], Any],
-    make_broadcast: Callable[[], Any] | None = None,
+    make_broadcast: Callable[[], Any],
+    make_sending_broadcast: Callable[[], Any] | None = None,
 ) -> None:
-    """``make_broadcast`` returns a bot.broadcast.compose.Broadcast; by default it is built
-    from ``make_services()`` (senders from ``services.broadcast_senders``)."""
-
-    def broadcast():
-        if make_broadcast is not None:
-            return make_broadcast()
-        from bot.broadcast.compose import build_broadcast
-
-        return build_broadcast(make_services())
+    """Both return a bot.broadcast.compose.Broadcast: ``make_broadcast`` without channels
+    (create, preview, status, list), ``make_sending_broadcast`` with them (send, worker;
+    defaults to ``make_broadcast``)."""
+    broadcast = make_broadcast
+    sending = make_sending_broadcast or make_broadcast
 
     parser = subparsers.add_parser("broadcast", help="annonces aux personnes abonnées (portes ouvertes…)")
     sub = parser.add_subparsers(dest="broadcast_command", required=True)
@@ -49,7 +47,7 @@ def register(
     send = sub.add_parser("send", help="envoyer maintenant (ou reprendre un envoi interrompu)")
     send.add_argument("id", type=int)
     send.add_argument("--no-progress", action="store_true", help="sans barre de progression")
-    send.set_defaults(run=lambda a: _send(broadcast(), a.id, not a.no_progress))
+    send.set_defaults(run=lambda a: _send(sending(), a.id, not a.no_progress))
 
     status = sub.add_parser("status", help="où en est une campagne")
     status.add_argument("id", type=int)
@@ -62,7 +60,7 @@ def register(
     worker = subparsers.add_parser("worker", help="envoie les campagnes programmées et les rappels à l'heure")
     worker.add_argument("--interval", type=float, default=30.0, help="secondes entre deux passages")
     worker.add_argument("--once", action="store_true", help="un seul passage puis s'arrête")
-    worker.set_defaults(run=lambda a: _worker(broadcast(), a.interval, a.once))
+    worker.set_defaults(run=lambda a: _worker(sending(), a.interval, a.once))
 
 
 def _segment(c) -> str:

@@ -14,7 +14,7 @@ from bot.broadcast.service import BroadcastService
 from bot.broadcast.worker import BroadcastWorker
 from bot.catalogue.loader import load_events
 from bot.storage.base import utcnow
-from bot.storage.campaigns import CampaignRepository, create_tables
+from bot.storage.campaigns import CampaignRepository
 
 
 @dataclass
@@ -44,15 +44,13 @@ def build_broadcast(
     when None, ``services.broadcast_limiter`` or a new one at telegram_broadcast_rate.
     """
     settings = services.settings
-    create_tables(services.db)
     repo = CampaignRepository(services.db)
     if senders is None:
         senders = getattr(services, "broadcast_senders", None) or {}
     limiter = limiter or getattr(services, "broadcast_limiter", None) or SlidingWindowLimiter(
         settings.telegram_broadcast_rate
     )
-    actions = getattr(services, "actions", None)
-    events = list(getattr(actions, "events", None) or load_events(settings.content_dir))
+    events = list(getattr(services, "events", None) or load_events(settings.content_dir))
     catalogue = getattr(services, "catalogue", None)
     bassins = {p.bassin for p in catalogue.places} if catalogue else set()
     filieres = {f.code for f in catalogue.filieres} if catalogue else set()

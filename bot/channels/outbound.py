@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from bot.broadcast.compose import Broadcast, build_broadcast
 from bot.broadcast.ratelimit import SlidingWindowLimiter
 from bot.broadcast.telegram import TelegramRecipientSender
 from bot.broadcast.whatsapp import WhatsAppRecipientSender
-from bot.core.messages import Reply
+from bot.core.messages import IncomingMessage, Reply
+from bot.core.ports import MessageHandler
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +59,35 @@ class InitialisingTelegramSender:
         return await self._sender.send(chat_id, reply, bulk=bulk)
 
 
+class CoreOnFirstMessage:
+    """A send-only process never handles a message: the core, and its NLU model, are
+    built only if one arrives anyway."""
+
+    def __init__(self, build_core: Callable[[], MessageHandler]) -> None:
+        self._build_core = build_core
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return await self._build_core().handle(message)
+
+
 def build_sending_broadcast(services: Any) -> Broadcast:
     """For `terrapro broadcast …` and `terrapro worker`: the enabled channels, send-only."""
     settings = services.settings
+    core = CoreOnFirstMessage(lambda: services.conversation)
     telegram_sender = whatsapp_sender = None
     if settings.telegram_enabled:
         from bot.channels.telegram import build_application
 
         logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the bot token
         telegram_sender = InitialisingTelegramSender(
-            build_application(settings, services.conversation, services.persons)
+            build_application(settings, core, services.persons)
         )
     if settings.whatsapp_enabled:
         from bot.channels.whatsapp.channel import build_whatsapp
         from bot.storage.delivery_status import DeliveryStatusRepository
 
         whatsapp_sender = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
+            settings, core, services.persons, DeliveryStatusRepository(services.db)
         ).sender
     return attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
 

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
-from actions import slots as slot_names
+from bot.core import slots as slot_names
 from bot.core.policy import INTENTS
 
 ENTITIES = ("filiere", "lieu", "centre")
@@ -37,6 +37,10 @@ class ActionRunner:
             "actions": self.action_names,
             "forms": {},
         }
+
+    @property
+    def executor(self) -> ActionExecutor:
+        return self._executor
 
     @property
     def action_names(self) -> list[str]:

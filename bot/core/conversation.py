@@ -8,9 +8,11 @@ is the channel's job.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from actions import slots as slot_names
+from bot.core import slots as slot_names
 from bot.catalogue.model import Place
 from bot.catalogue.places import haversine_km
 from bot.core.action_runner import ActionRunner
@@ -27,6 +29,10 @@ from bot.storage.state import ConversationStateStore
 
 log = logging.getLogger(__name__)
 
+# One person's flood must not cost everyone else: past this many answered turns in a
+# minute, one polite "doucement" and the rest of that minute is not answered.
+FLOOD_WINDOW_S = 60.0
+FLOOD_LIMIT = 10
 MAX_PLACE_KM = 40  # farther than this from every known commune: ask instead of guessing
 HISTORY = 5  # past intents kept for the referent's summary (never the texts)
 NON_TEXT_REPLIES = {
@@ -70,9 +76,14 @@ class ConversationService:
         locks: UserLocks,
         threshold: float,
         gate: ConversationGate | None = None,
+        flood_limit: int = FLOOD_LIMIT,
+        clock: Callable[[], float] = time.time,
         turns: TurnRecorder | None = None,
     ) -> None:
         self._turns = turns
+        self._flood_limit = flood_limit
+        self._clock = clock
+        self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
         self._gate = gate
         self._nlu = nlu
         self._runner = runner
@@ -94,13 +105,18 @@ class ConversationService:
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
-        if self._gate is not None:
-            taken = await self._gate.intercept(person, message)
-            if taken is not None:
-                return taken
         state = self._states.load(person.id) or {}
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"
+        flood = self._flood_check(state)
+        if flood is not None:
+            self._states.save(person.id, state)
+            return [Reply(self._texts.get("slow_down", language))] if flood else []
+        if self._gate is not None:
+            taken = await self._gate.intercept(person, message)
+            if taken is not None:
+                self._states.save(person.id, state)  # keeps the flood count
+                return taken
 
         if message.kind in NON_TEXT_REPLIES:
             return [self._menu_reply(self._texts.get(NON_TEXT_REPLIES[message.kind], language), language)]
@@ -151,12 +167,28 @@ class ConversationService:
             return replies
         slots[slot_names.LANGUAGE] = language
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
-        self._states.save(person.id, {"slots": slots, "intents": intents})
+        flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
+        self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
         if self._turns is not None:
             self._turns.record_turn(turn_facts(person, slots, intents[-1], action))
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies
+
+    def _flood_check(self, state: dict[str, Any]) -> bool | None:
+        """Count this turn in ``state``; None to answer it, True to say "doucement" once, False to stay silent."""
+        now = self._clock()
+        turns = [t for t in state.get("turns") or [] if isinstance(t, (int, float)) and now - t < FLOOD_WINDOW_S]
+        if len(turns) < self._flood_limit:
+            state["turns"] = turns + [round(now, 3)]
+            return None
+        state["turns"] = turns
+        self.flood_dropped += 1
+        slowed = state.get("slowed_at")
+        if isinstance(slowed, (int, float)) and now - slowed < FLOOD_WINDOW_S:
+            return False
+        state["slowed_at"] = round(now, 3)
+        return True
 
     def _menu_reply(self, text: str, language: str) -> Reply:
         return Reply(text, tuple(

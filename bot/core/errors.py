@@ -51,6 +51,19 @@ class ServiceUnavailable(TerraProError):
     http_status = 503
 
 
+class SchemaOutOfDate(ServiceUnavailable):
+    """The database is not at the code's migration revision: nothing starts on it."""
+
+    def __init__(self, current: str | None, expected: str) -> None:
+        self.current = current
+        self.expected = expected
+        found = f"version {current}" if current else "vide"
+        super().__init__(
+            f"la base de données n'est pas à jour ({found}, le code attend {expected}). "
+            "Lancez d'abord : terrapro db upgrade"
+        )
+
+
 def user_message_for(exc: BaseException) -> str:
     if isinstance(exc, TerraProError):
         return exc.user_message

@@ -5,8 +5,9 @@ each ``Reply`` it gets back. The core never sees a platform object.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from typing import Any
 
 
 class MessageKind(str, Enum):
@@ -65,3 +66,22 @@ class Reply:
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     # Channels that can send files send it with ``text`` as caption.
     document: Document | None = None
+
+
+def message_to_dict(message: IncomingMessage) -> dict[str, Any]:
+    """A JSON-able form, for the durable inbox (it may hold text: the inbox clears it once handled)."""
+    data = {f.name: getattr(message, f.name) for f in fields(message)}
+    data["kind"] = message.kind.value
+    if message.location is not None:
+        data["location"] = {"latitude": message.location.latitude, "longitude": message.location.longitude}
+    return data
+
+
+def message_from_dict(data: dict[str, Any]) -> IncomingMessage:
+    """The inverse of ``message_to_dict``; unknown keys (from a newer release) are ignored."""
+    known = {f.name for f in fields(IncomingMessage)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["kind"] = MessageKind(values.get("kind") or MessageKind.TEXT.value)
+    location = values.get("location")
+    values["location"] = Location(float(location["latitude"]), float(location["longitude"])) if location else None
+    return IncomingMessage(**values)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from bot.core import slots as slot_names
 from bot.core.messages import IncomingMessage, Reply
 
 
@@ -53,6 +54,15 @@ def turn_facts(person, slots: dict, intent: str, action: str) -> TurnFacts:
     """The facts of a finished turn; the fallback action means the bot could not answer."""
     return TurnFacts(
         person_id=person.id, channel=person.channel,
-        territoire=slots.get("territoire") or person.territoire, bassin=slots.get("bassin") or person.bassin,
-        intent=intent, filiere=slots.get("filiere"), answered=action != "action_default_fallback",
+        territoire=slots.get(slot_names.TERRITOIRE) or person.territoire,
+        bassin=slots.get(slot_names.BASSIN) or person.bassin,
+        intent=intent, filiere=slots.get(slot_names.FILIERE), answered=action != "action_default_fallback",
     )
+
+
+class DurableInbox(Protocol):
+    """Where a channel writes what it received before acknowledging it (bot.storage.queue)."""
+
+    def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool: ...
+
+    def backlog(self) -> int: ...

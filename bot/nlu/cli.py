@@ -5,13 +5,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
-from bot.nlu.dataset import load_examples
-from bot.nlu.engine import NluEngine
-from bot.nlu.evaluation import cross_validate, evaluate_file
+if TYPE_CHECKING:  # numpy and the engine load only when an nlu command runs
+    from bot.nlu.engine import NluEngine
 
-EngineFactory = Callable[[], NluEngine]
+EngineFactory = Callable[[], "NluEngine"]
 
 
 def register(subparsers: argparse._SubParsersAction, make_engine: EngineFactory) -> None:
@@ -45,6 +44,8 @@ def run_parse(engine: NluEngine, text: str | None, stdin: TextIO | None = None, 
 def run_test(engine: NluEngine, path: Path, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
+        from bot.nlu.evaluation import evaluate_file
+
         report = evaluate_file(engine, path)
     except (OSError, ValueError) as exc:
         print(f"Fichier de test illisible : {exc}", file=sys.stderr)
@@ -59,6 +60,10 @@ def run_crossval(engine: NluEngine, folds: int, out: TextIO | None = None) -> in
         print("Il faut au moins 2 plis.", file=sys.stderr)
         return 2
     data_dir = engine.nlu_data_dir
+    from bot.nlu.dataset import load_examples
+    from bot.nlu.engine import NluEngine
+    from bot.nlu.evaluation import cross_validate
+
     examples = load_examples(data_dir)
     report = cross_validate(lambda part: NluEngine.train(data_dir, examples=part), examples, folds)
     print(f"{folds}-fold cross-validation", file=out)

@@ -110,14 +110,6 @@ class Reminder(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-TABLES = (Campaign.__table__, CampaignRecipient.__table__, Reminder.__table__)
-
-
-def create_tables(db: Database) -> None:
-    """Create the broadcast tables (idempotent); persons must exist (Database.create_schema)."""
-    with db.engine.begin() as conn:
-        Base.metadata.create_all(conn, tables=list(TABLES))
-
 
 @dataclass(frozen=True)
 class CampaignRecord:

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.base import Base
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -56,15 +55,24 @@ class Database:
         return self.engine.dialect.name
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
-        import bot.storage.campaigns  # noqa: F401  (registers the tables on Base)
-        import bot.storage.delivery_status  # noqa: F401
-        import bot.storage.models  # noqa: F401
+        """Tests only: tables straight from the models, stamped with the head revision.
 
+        Applications migrate instead (``bot.storage.schema.upgrade``); a test
+        (tests/storage/test_migrations.py) proves both give the same schema.
+        """
+        from bot.storage.schema import stamp_head, target_metadata
+
+        self.ensure_dedicated_schema()
         with self.engine.begin() as conn:
-            if self.schema is not None:
-                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-            Base.metadata.create_all(conn)
+            target_metadata().create_all(conn)
+        stamp_head(self)
+
+    def ensure_dedicated_schema(self) -> None:
+        """PostgreSQL with a dedicated schema: create it if missing."""
+        if self.schema is None:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
 
     def drop_schema(self) -> None:
         """Drop the dedicated PostgreSQL schema and everything in it (tests)."""

@@ -116,8 +116,8 @@ class HandoffTicket(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # The referents table comes later; no foreign key yet.
-    referent_id: Mapped[int | None] = mapped_column(Integer)
+    # Removing a referent keeps the ticket's history (migration 0002_referent_fk).
+    referent_id: Mapped[int | None] = mapped_column(ForeignKey("referents.id", ondelete="SET NULL"))
     closing_note: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
 

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.privacy import redact_id
+from bot.storage.privacy import redact_id
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
 from bot.storage.models import (

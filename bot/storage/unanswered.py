@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.core.privacy import scrub
+from bot.storage.privacy import scrub
 from bot.storage.base import as_utc, utcnow
 from bot.storage.database import Database
 from bot.storage.models import UnansweredQuestion

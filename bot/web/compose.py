@@ -6,12 +6,14 @@ import logging
 from starlette.applications import Starlette
 
 from bot.channels.telegram import (
+    TelegramInbox,
     build_application,
     sender_of,
     start_application,
     stop_application,
     telegram_routes,
 )
+from bot.channels.inbox import build_inbox_pump
 from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
@@ -27,9 +29,11 @@ def build_web_app(services) -> Starlette:
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
     telegram_sender = whatsapp_sender = None
+    # Every channel writes what it receives to the durable inbox before acknowledging it.
+    inbox = build_inbox_pump(settings, services.db)
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
-            settings, services.conversation, services.persons, services.dedupe, DeliveryStatusRepository(services.db)
+            settings, services.conversation, services.persons, DeliveryStatusRepository(services.db), inbox=inbox,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
@@ -42,14 +46,14 @@ def build_web_app(services) -> Starlette:
         telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
         handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
         telegram_sender = sender_of(telegram)
-        routes += telegram_routes(settings, telegram)
+        routes += telegram_routes(settings, TelegramInbox(telegram, inbox, max_backlog=settings.inbox_max_backlog))
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
     broadcast = attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
-    on_startup += [handoff.start, broadcasts.start]
-    on_shutdown[:0] = [broadcasts.stop, handoff.stop]
+    on_startup += [inbox.start, handoff.start, broadcasts.start]
+    on_shutdown[:0] = [inbox.stop, broadcasts.stop, handoff.stop]
     if not routes:
         log.warning("no channel configured: only /health and /console are served")
     routes.append(build_console(services, broadcast.service))

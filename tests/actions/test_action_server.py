@@ -1,4 +1,4 @@
-"""The actions are servable unchanged by rasa-sdk's own action server."""
+"""The actions are servable unchanged by rasa-sdk's action server endpoint (`terrapro actions-server`)."""
 from __future__ import annotations
 
 import json
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_register_package_finds_every_action_and_no_base_class():
+    # rasa-sdk's loader still finds them (names only: their services come from bot.app).
     executor = ActionExecutor()
     executor.register_package("actions")
     names = {a.name for a in executor.list_actions()}
@@ -38,7 +39,7 @@ def test_action_server_runs_an_action(tmp_path):
     port = _free_port()
     env = {**os.environ, "TERRAPRO_DATA_DIR": str(tmp_path), "TERRAPRO_DATABASE_URL": "", "TERRAPRO_REDIS_URL": ""}
     server = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "bot", "actions-server", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:

@@ -14,7 +14,6 @@ from bot.broadcast.ports import Outgoing, Recipient, SendResult
 from bot.broadcast.ratelimit import SlidingWindowLimiter
 from bot.catalogue.model import Event
 from bot.settings import Settings
-from bot.storage.campaigns import create_tables
 from bot.storage.persons import PersonRepository
 from bot.storage.subscriptions import SubscriptionRepository
 
@@ -80,7 +79,6 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def persons(db) -> PersonRepository:
-    create_tables(db)
     return PersonRepository(db)
 
 
@@ -124,7 +122,7 @@ def make_broadcast(db, subscriptions, clock):
             db=db,
             subscriptions=subscriptions,
             catalogue=None,
-            actions=SimpleNamespace(events=events),
+            events=events,
         )
         return build_broadcast(
             services, senders, limiter=limiter or SlidingWindowLimiter(rate), clock=clock,

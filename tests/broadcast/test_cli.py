@@ -15,7 +15,7 @@ def run(make_broadcast, sender, capsys):
     def run(*argv: str) -> tuple[str, str]:
         parser = argparse.ArgumentParser(prog="terrapro")
         sub = parser.add_subparsers(dest="command", required=True)
-        register(sub, make_services=lambda: None, make_broadcast=lambda: b)
+        register(sub, make_broadcast=lambda: b)
         args = parser.parse_args(list(argv))
         assert args.run(args) == 0
         out = capsys.readouterr()
@@ -59,7 +59,7 @@ def test_scheduled_create_and_worker_once(run, add_people, sender):
 def test_past_event_is_refused(make_broadcast, sender):
     b = make_broadcast({"telegram": sender})
     parser = argparse.ArgumentParser(prog="terrapro")
-    register(parser.add_subparsers(dest="command"), make_services=lambda: None, make_broadcast=lambda: b)
+    register(parser.add_subparsers(dest="command"), make_broadcast=lambda: b)
     args = parser.parse_args(["broadcast", "create", "--text", "x", "--event", "EVT-PAST"])
     with pytest.raises(BroadcastRefused) as info:
         args.run(args)

@@ -135,7 +135,7 @@ async def test_two_concurrent_senders_never_send_twice(add_people, make_broadcas
         from bot.storage.subscriptions import SubscriptionRepository
 
         services = SimpleNamespace(settings=Settings(), db=other_db, subscriptions=SubscriptionRepository(other_db),
-                                   catalogue=None, actions=SimpleNamespace(events=[]))
+                                   catalogue=None, events=[])
         b2 = build_broadcast(services, {"telegram": shared}, limiter=SlidingWindowLimiter(2000), concurrency=8)
         s1, s2 = await asyncio.gather(b1.service.send(campaign.id), b2.service.send(campaign.id))
     finally:

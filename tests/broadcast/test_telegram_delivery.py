@@ -38,7 +38,7 @@ async def test_rate_is_kept_at_the_server_and_a_429_pauses_without_duplicates(fa
         sender = TelegramSender(bot, persons, ButtonCodec(), FloodLimiter())
         services = SimpleNamespace(
             settings=Settings(telegram_broadcast_rate=RATE), db=db, subscriptions=subscriptions,
-            catalogue=None, actions=SimpleNamespace(events=EVENTS),
+            catalogue=None, events=EVENTS,
         )
         broadcast = attach_broadcast(services, telegram_sender=sender)
         campaign = broadcast.service.create("Portes ouvertes samedi", territoire="bignona")

@@ -228,7 +228,8 @@ async def test_opt_out_works_from_every_state(chat, services, state, stop):
         await chat.say("je veux parler a un referent")
         if state == "assigned":
             ticket = services.handoffs.waiting()[0]
-            assert services.handoffs.assign(ticket.id, referent_id=1) is not None
+            referent = services.handoff.referents.add("Awa", 900)
+            assert services.handoffs.assign(ticket.id, referent_id=referent.id) is not None
     if stop.startswith("/"):
         await chat.send(text="", kind=MessageKind.BUTTON, payload=stop)
     else:

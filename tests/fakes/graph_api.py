@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +19,13 @@ class Recorded:
     path: str
     authorization: str
     body: dict[str, Any]
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 class FakeGraphAPI:
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        # Seconds each answer takes (a real platform is not instant): load benchmarks use 0.03.
+        self.latency = latency
         self._lock = threading.Lock()
         self.messages: list[Recorded] = []
         self.refused: list[Recorded] = []
@@ -61,7 +65,7 @@ class FakeGraphAPI:
             return [r.body for r in self.messages]
 
     def _answer(self, path: str, auth: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        record = Recorded(path, auth, body)
+        record = Recorded(path, auth, body, time.monotonic())
         with self._lock:
             if self._throttles:
                 how = self._throttles.popleft()
@@ -87,6 +91,9 @@ class FakeGraphAPI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+            wbufsize = -1  # headers and body in one segment: no Nagle/delayed-ACK stall
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
@@ -94,6 +101,8 @@ class FakeGraphAPI:
                 except ValueError:
                     body = {}
                 status, answer = fake._answer(self.path, self.headers.get("Authorization", ""), body)
+                if fake.latency:
+                    time.sleep(fake.latency)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -14,6 +14,7 @@ from bot.storage.handoff import HandoffRepository
 from bot.storage.models import HandoffTicket
 from bot.storage.persons import PersonRepository
 from bot.storage.records import InvalidValue
+from bot.storage.referents import ReferentRepository
 
 
 def run(db, *argv: str) -> int:
@@ -55,6 +56,7 @@ def test_remove_puts_the_conversation_back_in_the_queue(sqlite_db, capsys):
 
 def test_stats_handoff(db, capsys):
     persons = PersonRepository(db)
+    ReferentRepository(db).add("Awa", 900)
     handoffs = HandoffRepository(db)
 
     def ticket(n: int, bassin: str, wait: int | None, handling: int | None, rating: int | None):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.telegram import application_running, build_application
+from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.ports import TurnFacts
 from bot.settings import Settings
 from bot.storage.turn_facts import TurnFactRepository
@@ -25,7 +25,7 @@ def fake_api() -> Iterator[FakeTelegramAPI]:
     api.stop()
 
 
-async def test_admin_gets_stats_text_and_questions_csv(fake_api, sqlite_db, tmp_path):
+async def test_admin_gets_stats_text_and_questions_csv(fake_api, sqlite_db, tmp_path, inbox):
     world = make_world(sqlite_db)
     world.handoff.referents.add("Paul", ADMIN, None, role="admin")
     world.handoff.referents.add("Awa", PLAIN, "Fogny")
@@ -38,7 +38,7 @@ async def test_admin_gets_stats_text_and_questions_csv(fake_api, sqlite_db, tmp_
     settings = Settings(data_dir=tmp_path, telegram_token=TOKEN, telegram_base_url=fake_api.base_url)
     application = build_application(settings, world.handler, world.persons)
 
-    async with application_running(application, polling=True, poll_timeout=0.2):
+    async with application_running(application, poller=TelegramInbox(application, inbox), poll_timeout=0.2):
         fake_api.send_message_update(ADMIN, "/stats", first_name="Paul")
         [stats] = await fake_api.wait_for("sendMessage", chat_id=ADMIN)
         assert "Questions : 2" in stats.params["text"] and "Sans réponse : 50 %" in stats.params["text"]

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.telegram import application_running, build_application, sender_of
+from bot.channels.telegram import TelegramInbox, application_running, build_application, sender_of
 from bot.handoff.outbox import TelegramOutbox
 from bot.settings import Settings
 from bot.storage.referents import NoticeRepository
@@ -26,7 +26,7 @@ def texts(api: FakeTelegramAPI, chat_id: int) -> list[str]:
     return [c.params["text"] for c in api.calls_to("sendMessage", chat_id)]
 
 
-async def test_referent_presses_prendre_and_the_chat_is_bridged(fake_api, sqlite_db, tmp_path):
+async def test_referent_presses_prendre_and_the_chat_is_bridged(fake_api, sqlite_db, tmp_path, inbox):
     world = make_world(sqlite_db)
     world.handoff.referents.add("Awa", AWA, "Fogny")
     world.handoff.referents.add("Ibou", IBOU, "Fogny")
@@ -35,7 +35,7 @@ async def test_referent_presses_prendre_and_the_chat_is_bridged(fake_api, sqlite
     # The real Telegram sender replaces the fake outbox for Telegram.
     world.handoff.outbox.register("telegram", TelegramOutbox(sender_of(application)))
 
-    async with application_running(application, polling=True, poll_timeout=0.2):
+    async with application_running(application, poller=TelegramInbox(application, inbox), poll_timeout=0.2):
         ticket = world.ask(world.young(str(YOUNG)))
         await world.handoff.service.announce(ticket)
         [to_awa] = fake_api.calls_to("sendMessage", AWA)

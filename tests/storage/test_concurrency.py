@@ -10,6 +10,7 @@ from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.models import HandoffTicket, Person
 from bot.storage.persons import PersonRepository
+from bot.storage.referents import ReferentRepository
 
 WORKERS = 12
 
@@ -53,7 +54,8 @@ def test_only_one_referent_wins_an_assignment(db):
     pid = PersonRepository(db).get_or_create("telegram", "1").id
     handoffs = HandoffRepository(db)
     ticket = handoffs.request(pid, "telegram", None, {}, "s")
-    results = _all_at_once(lambda i: handoffs.assign(ticket.id, referent_id=i + 1))
+    referent_ids = [ReferentRepository(db).add(f"Ref{i}", 1000 + i).id for i in range(WORKERS)]
+    results = _all_at_once(lambda i: handoffs.assign(ticket.id, referent_id=referent_ids[i]))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     assert handoffs.get(ticket.id).referent_id == winners[0].referent_id

@@ -5,6 +5,7 @@ import pytest
 from bot.core.errors import BadInput
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
+from bot.storage.referents import ReferentRepository
 
 
 @pytest.fixture
@@ -14,6 +15,10 @@ def persons(db):
 
 @pytest.fixture
 def handoffs(db):
+    # Tickets refer to real referents (foreign key): ids 1 to 7 exist.
+    referents = ReferentRepository(db)
+    for n in range(1, 8):
+        referents.add(f"Ref{n}", 1000 + n)
     return HandoffRepository(db)
 
 

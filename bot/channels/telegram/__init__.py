@@ -3,12 +3,12 @@ from bot.channels.telegram.application import (
     ALLOWED_UPDATES,
     application_running,
     build_application,
-    run_polling,
     sender_of,
     start_application,
     stop_application,
 )
 from bot.channels.telegram.config import TelegramConfigError
+from bot.channels.telegram.inbox import TelegramInbox
 from bot.channels.telegram.sender import SendOutcome, TelegramSender
 from bot.channels.telegram.webhook import WEBHOOK_PATH, telegram_routes
 
@@ -17,10 +17,10 @@ __all__ = [
     "WEBHOOK_PATH",
     "SendOutcome",
     "TelegramConfigError",
+    "TelegramInbox",
     "TelegramSender",
     "application_running",
     "build_application",
-    "run_polling",
     "sender_of",
     "start_application",
     "stop_application",

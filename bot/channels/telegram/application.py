@@ -1,6 +1,7 @@
 """Builds and runs the python-telegram-bot Application of TerraPro (polling or webhook)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import traceback
@@ -15,7 +16,7 @@ from bot.channels.telegram.callback_data import ButtonCodec
 from bot.channels.telegram.config import validate_token
 from bot.channels.telegram.conversation import TelegramConversation
 from bot.channels.telegram.flood import FloodLimiter
-from bot.channels.telegram.ordering import PerChatUpdateProcessor
+from bot.channels.telegram.inbox import TelegramInbox
 from bot.channels.telegram.privacy import chat_ref
 from bot.channels.telegram.sender import TelegramSender
 from bot.core.ports import MessageHandler, PersonDirectory
@@ -24,6 +25,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 _SENDER_KEY = "terrapro.sender"
+_POLLER_KEY = "terrapro.poller"
 # Only what the bot handles; my_chat_member tells us when a person blocks the bot.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
@@ -38,7 +40,6 @@ def build_application(
         .token(token)
         # PTB appends the token: ".../bot" + token + "/sendMessage".
         .base_url(settings.telegram_base_url)
-        .concurrent_updates(PerChatUpdateProcessor())
         .post_init(set_commands)
         .build()
     )
@@ -91,27 +92,31 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def start_application(
-    application: Application, *, polling: bool = False, poll_timeout: float = 10.0
+    application: Application, *, poller: TelegramInbox | None = None, poll_timeout: float = 10.0
 ) -> None:
     """Starts the Application inside an already running event loop.
 
-    Webhook mode (``polling=False``): an ASGI start-up hook; ``telegram_routes`` then feeds
-    ``application.update_queue``. The bot makes no getUpdates call in that mode.
+    Updates never go through PTB's own queue: the webhook (``telegram_routes``) or the
+    poller given here writes them to the durable inbox, and the inbox pump hands each
+    to ``application.process_update``. Without a poller the bot makes no getUpdates call.
     """
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
     await application.start()
-    if polling:
-        await application.updater.start_polling(
-            poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+    if poller is not None:
+        task = asyncio.get_running_loop().create_task(
+            poller.poll(timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
         )
+        application.bot_data[_POLLER_KEY] = task
 
 
 async def stop_application(application: Application) -> None:
     """The matching shutdown hook; lets in-flight updates finish."""
-    if application.updater and application.updater.running:
-        await application.updater.stop()
+    task = application.bot_data.pop(_POLLER_KEY, None)
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     if application.running:
         await application.stop()
     await application.shutdown()
@@ -119,18 +124,10 @@ async def stop_application(application: Application) -> None:
 
 @contextlib.asynccontextmanager
 async def application_running(
-    application: Application, *, polling: bool, poll_timeout: float = 10.0
+    application: Application, *, poller: TelegramInbox | None = None, poll_timeout: float = 10.0
 ) -> AsyncIterator[Application]:
     try:
-        await start_application(application, polling=polling, poll_timeout=poll_timeout)
+        await start_application(application, poller=poller, poll_timeout=poll_timeout)
         yield application
     finally:
         await stop_application(application)
-
-
-def run_polling(settings: Settings, handler: MessageHandler, persons: PersonDirectory) -> None:
-    """Blocks until Ctrl-C / SIGTERM. Raises TelegramConfigError before any network call."""
-    application = build_application(settings, handler, persons)
-    # httpx logs each request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)

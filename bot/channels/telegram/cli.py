@@ -1,26 +1,17 @@
-"""`terrapro telegram`: runs the bot with long polling."""
+"""`terrapro telegram`: runs the bot with long polling (the command is declared in bot/cli.py)."""
 from __future__ import annotations
 
-import argparse
+import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bot.channels.telegram.application import ALLOWED_UPDATES, build_application, sender_of
-from bot.channels.telegram.config import TelegramConfigError, validate_token
-
-
-def register(subparsers: argparse._SubParsersAction, make_services: Callable[[], Any]) -> None:
-    parser = subparsers.add_parser(
-        "telegram",
-        help="Lance le bot Telegram (long polling)",
-        description="Lance le bot Telegram en long polling (TERRAPRO_TELEGRAM_TOKEN requis).",
-    )
-    parser.set_defaults(run=lambda args: run(make_services))
-
 
 def run(make_services: Callable[[], Any]) -> int:
+    from bot.channels.telegram.config import TelegramConfigError, validate_token
+
     services = make_services()
     try:
         validate_token(services.settings.telegram_token)
@@ -32,8 +23,18 @@ def run(make_services: Callable[[], Any]) -> int:
 
 
 def run_polling_with_handoff(services: Any) -> None:
-    """Polling, with referents' messages routed to their console, the hand-off and broadcast workers running."""
+    """Polling through the durable inbox, with referents' messages routed to their console,
+    and the hand-off and broadcast workers running. Blocks until Ctrl-C / SIGTERM."""
+    # httpx logs each request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(_serve_polling(services))
+
+
+async def _serve_polling(services: Any) -> None:
+    from bot.channels.inbox import build_inbox_pump
     from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
+    from bot.channels.telegram.application import application_running, build_application, sender_of
+    from bot.channels.telegram.inbox import TelegramInbox
     from bot.handoff.outbox import TelegramOutbox
 
     handoff = services.handoff
@@ -42,19 +43,19 @@ def run_polling_with_handoff(services: Any) -> None:
     broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
-    previous_post_init = app.post_init
-
-    async def post_init(application: Any) -> None:
-        if previous_post_init is not None:
-            await previous_post_init(application)
+    pump = build_inbox_pump(services.settings, services.db)
+    poller = TelegramInbox(app, pump, max_backlog=services.settings.inbox_max_backlog)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with application_running(app, poller=poller):
+        await pump.start()
         handoff.start()
         broadcasts.start()
-
-    async def post_stop(_application: Any) -> None:
-        await broadcasts.stop()
-        await handoff.stop()
-
-    app.post_init, app.post_stop = post_init, post_stop
-    # httpx logs each request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        try:
+            await stop.wait()
+        finally:
+            await broadcasts.stop()
+            await handoff.stop()
+            await pump.stop()

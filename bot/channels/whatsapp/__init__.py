@@ -4,7 +4,6 @@ from bot.channels.whatsapp.channel import (
     WhatsAppChannel,
     WhatsAppConfigError,
     build_whatsapp,
-    whatsapp_routes,
 )
 from bot.channels.whatsapp.sender import SendOutcome, WhatsAppSender
 
@@ -15,5 +14,4 @@ __all__ = [
     "WhatsAppConfigError",
     "WhatsAppSender",
     "build_whatsapp",
-    "whatsapp_routes",
 ]

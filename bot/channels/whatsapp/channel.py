@@ -9,12 +9,13 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
+from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.graph import GraphClient
-from bot.channels.whatsapp.ordering import KeyedSerialRunner
+from bot.channels.whatsapp.incoming import CHANNEL
 from bot.channels.whatsapp.sender import DeliveryStats, WhatsAppSender
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
-from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
+from bot.core.ports import MessageHandler, PersonDirectory
 from bot.settings import Settings
 from bot.storage.base import utcnow
 
@@ -31,17 +32,17 @@ class WhatsAppConfigError(ValueError):
 class WhatsAppChannel:
     routes: list[Route]
     sender: WhatsAppSender
-    webhook: WhatsAppWebhook
-    runner: KeyedSerialRunner
+    webhook: WhatsAppWebhook | None  # None when built to send only (CLI broadcasts)
     graph: GraphClient
+    inbox: InboxPump | None = None
 
     async def join(self) -> None:
-        """Wait for every queued webhook job (tests)."""
-        await self.runner.join()
+        """Wait until every received message was handled (tests)."""
+        if self.inbox is not None:
+            await self.inbox.drain()
 
     async def aclose(self) -> None:
-        """Finish queued jobs, then close the HTTP client (app shutdown hook)."""
-        await self.runner.aclose()
+        """Close the HTTP client (app shutdown hook, after the inbox pump stopped)."""
         await self.graph.aclose()
 
 
@@ -49,9 +50,9 @@ def build_whatsapp(
     settings: Settings,
     handler: MessageHandler,
     persons: PersonDirectory,
-    dedupe: DeliveryDedupe,
     status_repo: DeliveryStats,
     *,
+    inbox: InboxPump | None = None,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
@@ -66,7 +67,8 @@ def build_whatsapp(
         backoff=backoff,
     )
     sender = WhatsAppSender(graph, persons, status_repo, button_ids=ids, clock=clock)
-    runner = KeyedSerialRunner()
+    if inbox is None:
+        return WhatsAppChannel(routes=[], sender=sender, webhook=None, graph=graph)
     webhook = WhatsAppWebhook(
         verify_token=settings.whatsapp_verify_token,
         app_secret=settings.whatsapp_app_secret,
@@ -74,25 +76,15 @@ def build_whatsapp(
         handler=handler,
         sender=sender,
         persons=persons,
-        dedupe=dedupe,
         stats=status_repo,
-        runner=runner,
+        inbox=inbox,
         button_ids=ids,
         clock=clock,
+        max_backlog=settings.inbox_max_backlog,
     )
+    inbox.register(CHANNEL, webhook.process_item)
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]
-    return WhatsAppChannel(routes=routes, sender=sender, webhook=webhook, runner=runner, graph=graph)
-
-
-def whatsapp_routes(
-    settings: Settings,
-    handler: MessageHandler,
-    persons: PersonDirectory,
-    dedupe: DeliveryDedupe,
-    status_repo: DeliveryStats,
-) -> list[Route]:
-    """Routes only; prefer ``build_whatsapp`` to also get the sender and the shutdown hook."""
-    return build_whatsapp(settings, handler, persons, dedupe, status_repo).routes
+    return WhatsAppChannel(routes=routes, sender=sender, webhook=webhook, graph=graph, inbox=inbox)
 
 
 def _check(settings: Settings) -> None:

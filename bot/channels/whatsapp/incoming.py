@@ -44,29 +44,66 @@ class StatusUpdate:
 class WebhookBatch:
     messages: list[Inbound]
     statuses: list[StatusUpdate]
+    # Malformed items left out; the valid ones of the same POST are kept.
+    skipped: int = 0
 
 
 def parse_webhook(body: Any, ids: ButtonIds, phone_number_id: str | None = None) -> WebhookBatch:
-    """Everything in one POST. Changes for another phone number are skipped."""
+    """Everything in one POST. Changes for another phone number are skipped.
+
+    Only a body that is not a webhook at all raises ``BadInput``: one bad
+    message must not cost the other messages of the same POST.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
         raise BadInput("not a WhatsApp webhook body")
     messages: list[Inbound] = []
     statuses: list[StatusUpdate] = []
-    for entry in body["entry"]:
-        for change in _list_of_dicts(_dict(entry).get("changes")):
+    values, skipped = _change_values(body["entry"], phone_number_id)
+    for value in values:
+        try:
+            names = _profile_names(value.get("contacts"))
+        except BadInput:
+            names, skipped = {}, skipped + 1
+        for kind, items in (("messages", value.get("messages")), ("statuses", value.get("statuses"))):
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                skipped += 1
+                continue
+            for raw in items:
+                try:
+                    if not isinstance(raw, dict):
+                        raise BadInput("expected an object")
+                    if kind == "messages":
+                        messages.append(_translate(raw, names, ids))
+                    else:
+                        statuses.append(_status(raw))
+                except BadInput:
+                    skipped += 1
+    return WebhookBatch(messages, statuses, skipped)
+
+
+def _change_values(entries: list[Any], phone_number_id: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The ``value`` of every "messages" change for our number, and how many malformed parts were left out."""
+    values, skipped = [], 0
+    for entry in entries:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            skipped += 1
+            continue
+        for change in changes:
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                skipped += 1
+                continue
             if change.get("field", "messages") != "messages":
                 continue
-            value = _dict(change.get("value"))
+            value = change["value"]
             metadata = value.get("metadata")
             if phone_number_id and isinstance(metadata, dict):
                 if str(metadata.get("phone_number_id", phone_number_id)) != phone_number_id:
                     continue
-            names = _profile_names(value.get("contacts"))
-            for raw in _list_of_dicts(value.get("messages")):
-                messages.append(_translate(raw, names, ids))
-            for raw in _list_of_dicts(value.get("statuses")):
-                statuses.append(_status(raw))
-    return WebhookBatch(messages, statuses)
+            values.append(value)
+    return values, skipped
 
 
 def _translate(raw: dict[str, Any], names: dict[str, str], ids: ButtonIds) -> Inbound:

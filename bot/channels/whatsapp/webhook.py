@@ -1,33 +1,39 @@
 """The Cloud API webhook: verification handshake, signed POSTs, quick 200s.
 
-A POST is checked (size, signature, shape), deduplicated and queued per
-person before answering; the core and the Graph API are called afterwards.
+A POST is checked (size, signature, shape) and each message written to the
+durable inbox (deduplicated there) before Meta gets its 200: WhatsApp does not
+redeliver after a 200. The inbox pump calls the core and the Graph API
+afterwards, one person's messages in order.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
-from functools import partial
+import uuid
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
-from bot.channels.whatsapp.ordering import KeyedSerialRunner
 from bot.channels.whatsapp.sender import UNREACHABLE_CODES, DeliveryStats, WhatsAppSender
-from bot.core.errors import BadInput, user_message_for
-from bot.core.messages import Reply
-from bot.core.ports import DeliveryDedupe, MessageHandler, PersonDirectory
+from bot.core.errors import BadInput, ServiceUnavailable, user_message_for
+from bot.core.messages import Reply, message_from_dict, message_to_dict
+from bot.core.ports import MessageHandler, PersonDirectory
+from bot.storage.base import as_utc
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
-_STATUS_QUEUE = "\x00statuses"
+# Past this many unhandled messages the webhook answers 503 and Meta retries later.
+MAX_BACKLOG = 20_000
 
 
 class PayloadTooLarge(Exception):
@@ -44,12 +50,12 @@ class WhatsAppWebhook:
         handler: MessageHandler,
         sender: WhatsAppSender,
         persons: PersonDirectory,
-        dedupe: DeliveryDedupe,
         stats: DeliveryStats,
-        runner: KeyedSerialRunner,
+        inbox: InboxPump,
         button_ids: ButtonIds,
         clock: Callable[[], datetime],
         max_body: int = MAX_BODY_BYTES,
+        max_backlog: int = MAX_BACKLOG,
     ) -> None:
         self._verify_token = verify_token
         self._secret = app_secret.encode()
@@ -57,12 +63,12 @@ class WhatsAppWebhook:
         self._handler = handler
         self._sender = sender
         self._persons = persons
-        self._dedupe = dedupe
         self._stats = stats
-        self._runner = runner
+        self._inbox = inbox
         self._ids = button_ids
         self._clock = clock
         self._max_body = max_body
+        self.max_backlog = max_backlog
 
     async def endpoint(self, request: Request) -> Response:
         if request.method == "GET":
@@ -93,18 +99,32 @@ class WhatsAppWebhook:
                 return JSONResponse({"error": "bad signature"}, status_code=403)
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise BadInput("body is not JSON") from None
         batch = parse_webhook(body, self._ids, self._phone_number_id)
-        # Before dedupe: a 503 makes Meta redeliver, which must then still count as new.
-        self._runner.ensure_room(len(batch.messages) + len(batch.statuses))
-        for inbound in batch.messages:
-            message_id = inbound.message.message_id or ""
-            if self._dedupe.first_time(CHANNEL, message_id):
-                self._runner.submit(inbound.message.user_id, partial(self._process, inbound))
-        for status in batch.statuses:
-            self._runner.submit(_STATUS_QUEUE, partial(self._record_status, status))
+        if batch.skipped:
+            log.info("whatsapp webhook: %d malformed item(s) skipped", batch.skipped)
+            if not (batch.messages or batch.statuses):
+                raise BadInput("no valid item in the webhook body")
+        if batch.messages and await asyncio.to_thread(self._inbox.backlog) >= self.max_backlog:
+            # Nothing was written: Meta redelivers the whole POST later.
+            raise ServiceUnavailable("inbox backlog full")
+        if batch.messages or batch.statuses:
+            await asyncio.to_thread(self._persist, batch.messages, batch.statuses)
         return JSONResponse({"status": "ok"})
+
+    def _persist(self, messages: list[Inbound], statuses: list[StatusUpdate]) -> None:
+        """Everything durable before the 200 (runs in a worker thread)."""
+        for inbound in messages:
+            message = inbound.message
+            self._inbox.accept(
+                CHANNEL,
+                message.message_id or f"no-id:{uuid.uuid4().hex}",
+                f"{CHANNEL}:{message.user_id}",
+                {"message": message_to_dict(message), "sent_at": inbound.sent_at.isoformat() if inbound.sent_at else None},
+            )
+        for status in statuses:
+            self._record_status(status)
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length", "")
@@ -123,11 +143,19 @@ class WhatsAppWebhook:
         expected = "sha256=" + hmac.new(self._secret, raw, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected.encode(), header.strip().lower().encode())
 
+    async def process_item(self, payload: dict[str, Any]) -> None:
+        """Handle one inbox row (called by the inbox pump)."""
+        sent_at = payload.get("sent_at")
+        await self._process(Inbound(
+            message_from_dict(payload["message"]),
+            as_utc(datetime.fromisoformat(sent_at)) if sent_at else None,
+        ))
+
     async def _process(self, inbound: Inbound) -> None:
         message = inbound.message
         now = self._clock()
         sent_at = inbound.sent_at if inbound.sent_at and inbound.sent_at <= now else now
-        self._persons.touch_inbound(CHANNEL, message.user_id, sent_at)
+        await asyncio.to_thread(self._persons.touch_inbound, CHANNEL, message.user_id, sent_at)
         try:
             replies = await self._handler.handle(message)
         except Exception as exc:
@@ -136,7 +164,7 @@ class WhatsAppWebhook:
         for reply in replies:
             await self._sender.send(message.user_id, reply)
 
-    async def _record_status(self, update: StatusUpdate) -> None:
+    def _record_status(self, update: StatusUpdate) -> None:
         self._stats.record_status(CHANNEL, update.message_id, update.status, update.at, update.error_code)
         if update.status != "failed":
             return

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.channels.telegram import application_running, build_application
+from bot.channels.inbox import InboxPump
+from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.settings import Settings
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
@@ -95,6 +96,11 @@ def application(settings: Settings, handler: EchoHandler, persons: RecordingPers
 
 
 @pytest.fixture
-async def polling_bot(application: Application) -> AsyncIterator[Application]:
-    async with application_running(application, polling=True, poll_timeout=1):
+def telegram_inbox(application: Application, inbox: InboxPump) -> TelegramInbox:
+    return TelegramInbox(application, inbox)
+
+
+@pytest.fixture
+async def polling_bot(application: Application, telegram_inbox: TelegramInbox) -> AsyncIterator[Application]:
+    async with application_running(application, poller=telegram_inbox, poll_timeout=1):
         yield application

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.channels.telegram import TelegramConfigError, build_application
-from bot.channels.telegram.cli import register
+from bot.channels.telegram.cli import run
 from bot.channels.telegram.config import validate_token
 from tests.fakes.telegram_api import TOKEN
 
@@ -31,9 +31,7 @@ def test_build_application_refuses_a_bad_token(settings, handler, persons):
 
 
 def _cli(services) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="terrapro")
-    register(parser.add_subparsers(dest="command"), lambda: services)
-    return parser.parse_args(["telegram"])
+    return argparse.Namespace(run=lambda args: run(lambda: services))
 
 
 def test_cli_missing_token_prints_a_clear_message(settings, handler, persons, capsys):

@@ -97,7 +97,7 @@ async def test_403_marks_the_person_unreachable_and_stops_sending(fake_api, poll
     assert len(fake_api.calls_to("sendMessage", BOB)) == 1
 
 
-async def test_two_users_interleaved_keep_their_own_order(fake_api, polling_bot, handler):
+async def test_two_users_interleaved_keep_their_own_order(fake_api, polling_bot, handler, inbox, inbox_queue):
     # Alice's first message is slow: Bob must not wait for it, Alice's order must hold.
     handler.delays["a1"] = 0.6
     for chat, text in [(ALICE, "a1"), (BOB, "b1"), (ALICE, "a2"), (BOB, "b2"), (ALICE, "a3")]:
@@ -109,11 +109,8 @@ async def test_two_users_interleaved_keep_their_own_order(fake_api, polling_bot,
     bob_done = fake_api.calls_to("sendMessage", BOB)[-1].at
     alice_first = fake_api.calls_to("sendMessage", ALICE)[0].at
     assert bob_done < alice_first  # handled concurrently, not behind Alice's slow message
-    for _ in range(100):  # the server sees the last send slightly before the task ends
-        if polling_bot.update_processor.chats_in_flight() == 0:
-            break
-        await asyncio.sleep(0.01)
-    assert polling_bot.update_processor.chats_in_flight() == 0  # per-chat locks released
+    await inbox.drain()
+    assert inbox_queue.backlog() == 0  # every update finished, nothing left leased
 
 
 async def test_typing_action_only_when_the_answer_is_slow(fake_api, polling_bot, handler):
@@ -168,3 +165,27 @@ async def test_blocking_update_marks_unreachable(fake_api, polling_bot, persons)
             break
         await asyncio.sleep(0.02)
     assert persons.unreachable == [("telegram", str(BOB))]
+
+
+async def test_updates_are_written_before_the_offset_moves_on(fake_api, application, handler, inbox_queue):
+    """A poller whose pump is dead (crash) still confirms nothing it has not stored."""
+    from bot.channels.inbox import InboxPump
+    from bot.channels.telegram import TelegramInbox, application_running
+
+    stopped = InboxPump(inbox_queue)  # never started: nothing is handled
+    async with application_running(application, poller=TelegramInbox(application, stopped), poll_timeout=0.2):
+        for text in ("un", "deux"):
+            fake_api.send_message_update(ALICE, text)
+        for _ in range(200):
+            if inbox_queue.backlog() == 2:
+                break
+            await asyncio.sleep(0.01)
+    assert handler.received == [] and inbox_queue.backlog() == 2
+    # The next process handles both, in order.
+    pump = InboxPump(inbox_queue, idle_poll=0.02)
+    TelegramInbox(application, pump)
+    async with application_running(application):
+        await pump.start()
+        await pump.drain()
+        await pump.stop()
+    assert [m.text for m in handler.received] == ["un", "deux"]

@@ -15,9 +15,9 @@ CHAT = 9001
 
 
 @pytest.fixture
-async def client(settings, application):
-    app = Starlette(routes=telegram_routes(settings, application))
-    async with application_running(application, polling=False):
+async def client(settings, application, telegram_inbox):
+    app = Starlette(routes=telegram_routes(settings, telegram_inbox))
+    async with application_running(application):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://terrapro.test") as client:
             yield client
@@ -62,6 +62,26 @@ async def test_get_is_not_allowed(client):
 
 
 @pytest.mark.parametrize("secret", ["", "   ", "has spaces", "x" * 300])
-def test_route_is_not_mounted_without_a_valid_secret(settings, application, secret):
+def test_route_is_not_mounted_without_a_valid_secret(settings, telegram_inbox, secret):
     with pytest.raises(TelegramConfigError, match="TERRAPRO_TELEGRAM_WEBHOOK_SECRET"):
-        telegram_routes(settings.model_copy(update={"telegram_webhook_secret": secret}), application)
+        telegram_routes(settings.model_copy(update={"telegram_webhook_secret": secret}), telegram_inbox)
+
+
+async def test_a_redelivered_update_is_answered_once(client, fake_api, handler, inbox):
+    body = _body(fake_api, "une fois")
+    for _ in range(3):  # Telegram redelivers when our 200 came late
+        response = await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: WEBHOOK_SECRET})
+        assert response.status_code == 200
+    await inbox.drain()
+    assert [m.text for m in handler.received] == ["une fois"]
+    assert len(fake_api.calls_to("sendMessage", CHAT)) == 1
+
+
+async def test_full_inbox_is_503_then_the_retry_is_accepted(client, fake_api, handler, inbox, telegram_inbox):
+    telegram_inbox.max_backlog = 0
+    body = _body(fake_api, "plus tard")
+    assert (await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: WEBHOOK_SECRET})).status_code == 503
+    telegram_inbox.max_backlog = 100
+    assert (await client.post(WEBHOOK_PATH, content=body, headers={SECRET_HEADER: WEBHOOK_SECRET})).status_code == 200
+    await inbox.drain()
+    assert [m.text for m in handler.received] == ["plus tard"]

@@ -72,18 +72,6 @@ class FakePersons:
         return self.inbound.get((channel, external_id))
 
 
-class FakeDedupe:
-    def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
-
-    def first_time(self, channel: str, message_id: str) -> bool:
-        key = (channel, message_id)
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        return True
-
-
 class RecordingHandler:
     """Answers "Reçu : <text>" (or ``replies``); records what it got, in order."""
 
@@ -144,18 +132,13 @@ def persons() -> FakePersons:
 
 
 @pytest.fixture
-def dedupe() -> FakeDedupe:
-    return FakeDedupe()
-
-
-@pytest.fixture
 def handler() -> RecordingHandler:
     return RecordingHandler()
 
 
 @pytest.fixture
-async def channel(settings, handler, persons, dedupe, status_repo, clock) -> AsyncIterator[WhatsAppChannel]:
-    built = build_whatsapp(settings, handler, persons, dedupe, status_repo, clock=clock, backoff=0.01)
+async def channel(settings, handler, persons, status_repo, clock, inbox) -> AsyncIterator[WhatsAppChannel]:
+    built = build_whatsapp(settings, handler, persons, status_repo, inbox=inbox, clock=clock, backoff=0.01)
     yield built
     await built.aclose()
 

@@ -69,21 +69,41 @@ def test_statuses_are_parsed_with_error_codes():
     assert batch.statuses[0].error_code is None
 
 
+@pytest.mark.parametrize("body", [None, [], {"object": "whatsapp_business_account"}, {"entry": "x"}])
+def test_a_body_that_is_no_webhook_raises_bad_input(body):
+    with pytest.raises(BadInput):
+        parse_webhook(body, ButtonIds())
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        None,
-        [],
-        {"object": "whatsapp_business_account"},
         {"entry": [{"changes": "x"}]},
+        {"entry": ["x"]},
+        {"entry": [{"changes": [{"value": []}]}]},
+        {"entry": [{"changes": [{"value": {"messages": "x"}}]}]},
+        {"entry": [{"changes": [{"value": {"messages": ["x"]}}]}]},
         {"entry": [{"changes": [{"value": {"messages": [{"from": WA_ID, "type": "text"}]}}]}]},
         {"entry": [{"changes": [{"value": {"messages": [{"from": WA_ID, "id": "w", "type": "location", "location": {}}]}}]}]},
         {"entry": [{"changes": [{"value": {"statuses": [{"status": "read"}]}}]}]},
+        {"entry": [{"changes": [{"value": {"contacts": "x", "statuses": [{"id": 3}]}}]}]},
     ],
 )
-def test_wrong_shapes_raise_bad_input(body):
-    with pytest.raises(BadInput):
-        parse_webhook(body, ButtonIds())
+def test_malformed_items_are_skipped_and_counted(body):
+    batch = parse_webhook(body, ButtonIds())
+    assert batch.messages == [] and batch.statuses == []
+    assert batch.skipped >= 1
+
+
+def test_one_bad_item_does_not_cost_the_valid_ones_of_the_same_post():
+    good = load("text.json")
+    value = good["entry"][0]["changes"][0]["value"]
+    value["messages"] = ["not an object", {"from": WA_ID, "type": "text"}, *value["messages"]]
+    value["statuses"] = [{"status": "read"}]
+    good["entry"].insert(0, {"changes": "x"})
+    batch = parse_webhook(good, ButtonIds())
+    assert [i.message.text for i in batch.messages] == ["ou apprendre le solaire a bignona"]
+    assert batch.skipped == 4
 
 
 def test_other_fields_and_empty_entries_are_fine():

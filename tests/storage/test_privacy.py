@@ -1,9 +1,9 @@
-"""bot.core.privacy (kept here: it guards what storage writes)."""
+"""bot.storage.privacy: guards what storage writes and what logs show."""
 from __future__ import annotations
 
 import pytest
 
-from bot.core.privacy import redact_id, scrub
+from bot.storage.privacy import redact_id, scrub
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,200 @@
+"""End-to-end load on `terrapro serve`: signed WhatsApp webhooks in, replies at a fake Graph API.
+
+    .venv/bin/python bench/webhook_load.py --setup sqlite --rate 100 --seconds 20
+    .venv/bin/python bench/webhook_load.py --setup pg2 --rate 150 --seconds 20
+    .venv/bin/python bench/webhook_load.py --setup sqlite --burst 5000
+
+`sqlite`: one serve process on SQLite. `pg2`: two serve processes on PostgreSQL + Redis
+(a fresh database on TERRAPRO_TEST_POSTGRES_URL's server), posts alternating between them.
+The generator offers --rate messages/s from --people people (open loop: it does not wait
+for answers), retries a 503 or a refused connection like Meta does, and the fake Graph
+API (30 ms per call) timestamps every reply. Reported: answered msg/s over the run, p50/p99
+from POST to reply, 503s, lost messages (accepted, never answered) and the servers' peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.app import build_nlu  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.fakes.graph_api import FakeGraphAPI  # noqa: E402
+from tests.fakes.processes import BotProcess, free_port  # noqa: E402
+
+SECRET = "load-bench-app-secret"
+PHONE_ID = "100200300"
+POSTGRES = os.environ.get("TERRAPRO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("TERRAPRO_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def body(wa_id: str, message_id: str, text: str) -> bytes:
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"phone_number_id": PHONE_ID},
+            "contacts": [{"wa_id": wa_id, "profile": {"name": "Awa"}}],
+            "messages": [{"from": wa_id, "id": message_id, "timestamp": str(int(time.time())),
+                          "type": "text", "text": {"body": text}}]}}]}]}).encode()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+async def offer(ports: list[int], people: int, total: int, rate: float | None) -> tuple[dict, int, int]:
+    """Post ``total`` messages; returns {message_key: post_time}, 503 count, connection errors."""
+    posted: dict[tuple[str, int], float] = {}
+    busy = refused = 0
+    sent_per_person: dict[str, int] = defaultdict(int)
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        async def one(n: int) -> None:
+            nonlocal busy, refused
+            wa_id = f"2217{n % people:08d}"
+            k = sent_per_person[wa_id]
+            sent_per_person[wa_id] += 1
+            raw = body(wa_id, f"wamid.load.{n}", f"formation zork{k:03d}")
+            signature = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+            port = ports[n % len(ports)]
+            started = time.monotonic()
+            while True:
+                try:
+                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/whatsapp", content=raw,
+                                                 headers={"X-Hub-Signature-256": signature})
+                except httpx.HTTPError:
+                    refused += 1
+                    await asyncio.sleep(0.5)
+                    continue
+                if response.status_code == 200:
+                    posted[(wa_id, k)] = started
+                    return
+                busy += 1
+                await asyncio.sleep(1.0)  # Meta backs off and redelivers
+
+        tasks = []
+        start = time.monotonic()
+        for n in range(total):
+            if rate:
+                delay = start + n / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+    return posted, busy, refused
+
+
+def answers(graph: FakeGraphAPI) -> dict[tuple[str, int], float]:
+    got = {}
+    for m in list(graph.messages):
+        found = re.search(r"zork(\d+)", json.dumps(m.body, ensure_ascii=False))
+        if found:
+            got.setdefault((m.body["to"], int(found.group(1))), m.at)
+    return got
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--setup", choices=["sqlite", "pg2"], default="sqlite")
+    parser.add_argument("--rate", type=float, default=100.0, help="messages offered per second")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--burst", type=int, default=0, help="post this many at once instead of a rate")
+    parser.add_argument("--latency", type=float, default=0.03, help="fake Graph API seconds per call")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="terrapro-load-"))
+    cache = work / "nlu-cache"
+    build_nlu(Settings(data_dir=work / "train", nlu_cache_dir=cache))
+    graph = FakeGraphAPI(latency=args.latency).start()
+    env = {
+        "TERRAPRO_DATA_DIR": str(work / "data"), "TERRAPRO_NLU_CACHE_DIR": str(cache),
+        "TERRAPRO_WHATSAPP_TOKEN": "t", "TERRAPRO_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
+        "TERRAPRO_WHATSAPP_API_BASE_URL": graph.base_url, "TERRAPRO_WHATSAPP_APP_SECRET": SECRET,
+        "TERRAPRO_WHATSAPP_VERIFY_TOKEN": "v", "TERRAPRO_REDIS_URL": "", "TERRAPRO_DATABASE_URL": "",
+        "TERRAPRO_FLOOD_LIMIT_PER_MINUTE": "100000",
+    }
+    database = None
+    count = 1
+    if args.setup == "pg2":
+        import sqlalchemy
+
+        database = f"t_load_{uuid.uuid4().hex[:10]}"
+        admin = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{database}"'))
+        env["TERRAPRO_DATABASE_URL"] = (
+            sqlalchemy.engine.make_url(POSTGRES).set(database=database).render_as_string(hide_password=False)
+        )
+        from bot.storage.database import Database
+        from bot.storage.schema import upgrade
+
+        migrated = Database.from_url(env["TERRAPRO_DATABASE_URL"])
+        upgrade(migrated)  # `terrapro db upgrade`, once, before the processes start
+        migrated.dispose()
+        env["TERRAPRO_REDIS_URL"] = REDIS
+        count = 2
+    ports = [free_port() for _ in range(count)]
+    servers = [BotProcess(["serve", "--port", str(p)], env, work / f"serve{i}.log",
+                          health_url=f"http://127.0.0.1:{p}/health") for i, p in enumerate(ports)]
+    peak_rss = 0.0
+    try:
+        for server in servers:
+            server.start()
+        total = args.burst or int(args.rate * args.seconds)
+        t0 = time.monotonic()
+        loop = asyncio.new_event_loop()
+        offering = loop.create_task(offer(ports, args.people, total, None if args.burst else args.rate))
+        while not offering.done():
+            loop.run_until_complete(asyncio.sleep(0.25))
+            peak_rss = max(peak_rss, sum(rss_mb(s.proc.pid) for s in servers if s.proc))
+        posted, busy, refused = offering.result()
+        deadline = time.monotonic() + max(60.0, total / 50)
+        while time.monotonic() < deadline and len(answers(graph)) < len(posted):
+            time.sleep(0.25)
+            peak_rss = max(peak_rss, sum(rss_mb(s.proc.pid) for s in servers if s.proc))
+        got = answers(graph)
+        t_end = max(got.values()) if got else time.monotonic()
+    finally:
+        for server in servers:
+            server.stop()
+        graph.stop()
+        if database:
+            with admin.connect() as conn:
+                conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    latencies = sorted(got[k] - posted[k] for k in posted if k in got)
+    lost = sum(1 for k in posted if k not in got)
+    p = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan"))
+    print(f"setup={args.setup} processes={count} offered={'burst %d' % args.burst if args.burst else '%.0f msg/s' % args.rate}"
+          f" people={args.people} graph_latency={args.latency * 1000:.0f}ms")
+    print(f"accepted {len(posted)}/{total}, answered {len(latencies)}, lost {lost}, 503s {busy}, refused {refused}")
+    print(f"answered/s over the run {len(latencies) / max(1e-9, t_end - t0):.1f}; "
+          f"POST->reply p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, "
+          f"mean {statistics.fmean(latencies) * 1000 if latencies else float('nan'):.0f} ms; "
+          f"servers' peak RSS {peak_rss:.0f} MB")
+    return 0 if lost == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

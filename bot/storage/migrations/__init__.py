@@ -1,0 +1,1 @@
+"""Alembic migrations of the TerraPro schema (driven by ``bot.storage.schema``)."""

@@ -1,0 +1,245 @@
+"""Durable queues with order per key: the inbox (messages received) and the outbox (messages to send).
+
+Persist first, acknowledge second: a webhook writes the update here before the
+platform gets its 200, then workers — in any number of processes — take rows
+out. The rules that make this safe:
+
+- ``accept`` is one INSERT that also deduplicates on the platform's id, so a
+  redelivered update is recognised even after it was processed.
+- Only the oldest unfinished row of a key (a person) can be claimed, so one
+  person's messages are handled one at a time in arrival order while different
+  people go in parallel, across processes.
+- A claim is a lease: a worker that dies mid-turn leaves a lease that expires,
+  and the row is claimed again (at-least-once; effects must be idempotent).
+- A finished row keeps only its ids (the payload, which may hold message text,
+  is cleared at once) until ``purge_finished`` removes it.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, UtcDateTime, utcnow
+from bot.storage.database import Database
+
+QUEUED, LEASED, DONE, DEAD = "queued", "leased", "done", "dead"
+STATUSES = (QUEUED, LEASED, DONE, DEAD)
+UNFINISHED = (QUEUED, LEASED)
+MAX_ID = 128
+MAX_ERROR = 200
+
+
+class _QueueRow:
+    """Columns shared by both queues (a mixin: each queue has its own table)."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # The platform's id (update_id, wamid) or our own idempotency key: unique per channel.
+    dedupe_id: Mapped[str] = mapped_column(String(MAX_ID))
+    # Whose order this row keeps: "channel:person" (one person's rows run one at a time).
+    key: Mapped[str] = mapped_column(String(MAX_ID))
+    # What to do; cleared once the row is finished (it may hold message text).
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    leased_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(MAX_ERROR))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+_UNFINISHED_SQL = text("status IN ('queued', 'leased')")
+
+
+def _table_args(name: str) -> tuple[Any, ...]:
+    return (
+        UniqueConstraint("channel", "dedupe_id"),
+        CheckConstraint("status IN ('queued', 'leased', 'done', 'dead')", name="status"),
+        Index(f"ix_{name}_key_open", "key", "id", postgresql_where=_UNFINISHED_SQL, sqlite_where=_UNFINISHED_SQL),
+        Index(f"ix_{name}_finished", "finished_at"),
+    )
+
+
+class InboxItem(_QueueRow, Base):
+    __tablename__ = "inbox_items"
+    __table_args__ = _table_args("inbox_items")
+
+
+class OutboxItem(_QueueRow, Base):
+    __tablename__ = "outbox_items"
+    __table_args__ = _table_args("outbox_items")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    id: int
+    channel: str
+    dedupe_id: str
+    key: str
+    payload: dict[str, Any]
+    attempts: int  # claims so far, this one included
+    created_at: datetime
+
+
+def normalise_id(value: str) -> str:
+    value = str(value)
+    if len(value) <= MAX_ID:
+        return value
+    # Over-long ids still dedupe, through a digest that fits the column.
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+
+
+class DurableQueue:
+    """One queue table; the same code serves the inbox and the outbox."""
+
+    def __init__(self, db: Database, table: type[_QueueRow], *, max_attempts: int = 5) -> None:
+        self._db = db
+        self._model = table
+        self._table: Table = table.__table__  # type: ignore[attr-defined]
+        self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
+        self.max_attempts = max_attempts
+
+    def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
+        """Store a row durably; False when (channel, dedupe_id) was already accepted."""
+        t = self._table
+        statement = (
+            self._insert(t)
+            .values(
+                channel=str(channel)[:16], dedupe_id=normalise_id(dedupe_id), key=normalise_id(key),
+                payload=payload, status=QUEUED, attempts=0, available_at=utcnow(), created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+            # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
+            .returning(t.c.id)
+        )
+        with self._db.session() as session:
+            return session.connection().execute(statement).first() is not None
+
+    def claim(self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60),
+              now: datetime | None = None) -> list[QueueItem]:
+        """Lease up to ``limit`` rows, each the oldest unfinished row of its key.
+
+        Each lease is one conditional UPDATE, so two workers never hold the same
+        row, and a key's next row is never claimable while an earlier one is
+        unfinished: order per key holds across processes.
+        """
+        now = now or utcnow()
+        t = self._table
+        older = t.alias("older")
+        first_of_key = ~select(older.c.id).where(
+            older.c.key == t.c.key, older.c.id < t.c.id, older.c.status.in_(UNFINISHED)
+        ).exists()
+        ready = or_(
+            and_(t.c.status == QUEUED, t.c.available_at <= now),
+            and_(t.c.status == LEASED, t.c.lease_until < now),
+        )
+        candidates = select(t.c.id, t.c.status).where(ready, first_of_key).order_by(t.c.id).limit(limit)
+        claimed: list[QueueItem] = []
+        # One transaction: on SQLite it holds the write lock once; on PostgreSQL each
+        # conditional UPDATE waits for a competing claimer and then sees the row taken.
+        with self._db.session() as session:
+            for row in session.execute(candidates).all():
+                still_ready = (t.c.status == QUEUED) if row.status == QUEUED else and_(
+                    t.c.status == LEASED, t.c.lease_until < now
+                )
+                leased = session.execute(
+                    update(t)
+                    .where(t.c.id == row.id, still_ready)
+                    .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64],
+                            attempts=t.c.attempts + 1)
+                    .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts,
+                               t.c.created_at)
+                ).first()
+                if leased is not None:  # else another worker took it first
+                    claimed.append(QueueItem(leased.id, leased.channel, leased.dedupe_id, leased.key,
+                                             dict(leased.payload or {}), leased.attempts, leased.created_at))
+        return claimed
+
+    def finish(self, item_id: int) -> None:
+        """Done: the payload goes at once, the ids stay for deduplication until purged."""
+        self._end(item_id, DONE, None)
+
+    def give_up(self, item_id: int, reason: str) -> None:
+        """A final failure, recorded with its reason; the key's next rows go on."""
+        self._end(item_id, DEAD, reason)
+
+    def _end(self, item_id: int, status: str, reason: str | None) -> None:
+        t = self._table
+        with self._db.session() as session:
+            session.execute(
+                update(t).where(t.c.id == item_id).values(
+                    status=status, payload=None, lease_until=None, finished_at=utcnow(),
+                    last_error=(reason or None) and reason[:MAX_ERROR],
+                )
+            )
+
+    def retry(self, item_id: int, reason: str, delay: timedelta) -> bool:
+        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried."""
+        t = self._table
+        with self._db.session() as session:
+            attempts = session.scalar(select(t.c.attempts).where(t.c.id == item_id))
+        if attempts is None:
+            return False
+        if attempts >= self.max_attempts:
+            self.give_up(item_id, reason)
+            return False
+        with self._db.session() as session:
+            session.execute(
+                update(t).where(t.c.id == item_id).values(
+                    status=QUEUED, lease_until=None, available_at=utcnow() + delay, last_error=reason[:MAX_ERROR],
+                )
+            )
+        return True
+
+    def backlog(self) -> int:
+        """Rows not finished yet (for back-pressure and /metrics)."""
+        t = self._table
+        with self._db.session() as session:
+            return int(session.scalar(select(func.count()).select_from(t).where(t.c.status.in_(UNFINISHED))) or 0)
+
+    def dead(self, limit: int = 50) -> list[tuple[int, str, str | None]]:
+        t = self._table
+        with self._db.session() as session:
+            rows = session.execute(
+                select(t.c.id, t.c.channel, t.c.last_error).where(t.c.status == DEAD).order_by(t.c.id.desc()).limit(limit)
+            ).all()
+        return [(r.id, r.channel, r.last_error) for r in rows]
+
+    def forget_key(self, key: str) -> int:
+        """Erase every row of a person (data deletion)."""
+        t = self._table
+        with self._db.session() as session:
+            return int(session.execute(delete(t).where(t.c.key == normalise_id(key))).rowcount)
+
+    def purge_finished(self, older_than: timedelta, now: datetime | None = None) -> int:
+        cutoff = (now or utcnow()) - older_than
+        t = self._table
+        with self._db.session() as session:
+            result = session.execute(
+                delete(t).where(t.c.status.in_((DONE, DEAD)), t.c.finished_at < cutoff)
+            )
+            return int(result.rowcount)

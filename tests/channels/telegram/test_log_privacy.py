@@ -1,0 +1,44 @@
+"""A real Telegram send with logging at DEBUG: no token, chat id or text in the logs."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from telegram import Bot
+
+from bot.channels.telegram.callback_data import ButtonCodec
+from bot.channels.telegram.flood import FloodLimiter
+from bot.channels.telegram.sender import SendOutcome, TelegramSender
+from bot.core.messages import Reply
+from bot.logging_privacy import TALKATIVE_LOGGERS, install_privacy_filter
+from tests.fakes.telegram_api import TOKEN
+
+CHAT = 7712345
+TEXT = "Fatou Sané, 77 123 45 67"
+
+
+@pytest.fixture
+def restore_log_levels():
+    levels = {name: logging.getLogger(name).level for name in TALKATIVE_LOGGERS}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+async def _send_and_capture(fake_api, persons, caplog) -> str:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        async with Bot(TOKEN, base_url=fake_api.base_url) as bot:
+            sender = TelegramSender(bot, persons, ButtonCodec(), FloodLimiter())
+            assert await sender.send(CHAT, Reply(TEXT)) is SendOutcome.SENT
+    return caplog.text
+
+
+async def test_telegram_send_logs_no_token_chat_or_text(fake_api, persons, caplog, restore_log_levels):
+    # Without the privacy setup the libraries do write them (what this test guards against).
+    leaked = await _send_and_capture(fake_api, persons, caplog)
+    assert TOKEN in leaked and TEXT in leaked
+    install_privacy_filter()
+    logged = await _send_and_capture(fake_api, persons, caplog)
+    for secret in (TOKEN, TOKEN.split(":")[1], str(CHAT), TEXT, "Fatou"):
+        assert secret not in logged

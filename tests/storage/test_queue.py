@@ -1,0 +1,121 @@
+"""The durable inbox/outbox queue: dedupe at the write, order per key, leases, retries."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.storage.base import utcnow
+from bot.storage.queue import DONE, DurableQueue, InboxItem, OutboxItem
+
+
+def inbox(db, **kw) -> DurableQueue:
+    return DurableQueue(db, InboxItem, **kw)
+
+
+def test_accept_dedupes_on_the_platform_id_even_after_processing(db):
+    q = inbox(db)
+    assert q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
+    assert not q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
+    [item] = q.claim("w1")
+    q.finish(item.id)
+    assert not q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
+    # Same id on another channel is another message.
+    assert q.accept("telegram", "wamid.1", "telegram:p1", {})
+
+
+def test_finished_rows_keep_no_payload(db):
+    q = inbox(db)
+    q.accept("whatsapp", "m1", "k", {"text": "je cherche couture"})
+    [item] = q.claim("w1")
+    assert item.payload == {"text": "je cherche couture"}
+    q.finish(item.id)
+    with db.session() as s:
+        row = s.scalar(select(InboxItem))
+        assert row.payload is None and row.status == DONE
+
+
+def test_one_key_at_a_time_in_arrival_order_other_keys_in_parallel(db):
+    q = inbox(db)
+    for n in range(3):
+        q.accept("whatsapp", f"a{n}", "A", {"n": n})
+        q.accept("whatsapp", f"b{n}", "B", {"n": n})
+    first = q.claim("w1", limit=10)
+    assert sorted((i.key, i.payload["n"]) for i in first) == [("A", 0), ("B", 0)]
+    # While A's first row is leased, nobody gets A's second row.
+    assert q.claim("w2", limit=10) == []
+    a0 = next(i for i in first if i.key == "A")
+    q.finish(a0.id)
+    [a1] = q.claim("w2", limit=10)
+    assert (a1.key, a1.payload["n"]) == ("A", 1)
+
+
+def test_an_expired_lease_is_claimed_again(db):
+    q = inbox(db)
+    q.accept("telegram", "u1", "K", {})
+    [item] = q.claim("dead-worker", lease=timedelta(seconds=30))
+    assert q.claim("w2") == []
+    later = utcnow() + timedelta(seconds=31)
+    [again] = q.claim("w2", now=later)
+    assert again.id == item.id and again.attempts == 2
+
+
+def test_retry_waits_then_gives_up_and_lets_the_key_go_on(db):
+    q = inbox(db, max_attempts=2)
+    q.accept("whatsapp", "m1", "K", {"n": 1})
+    q.accept("whatsapp", "m2", "K", {"n": 2})
+    [item] = q.claim("w")
+    assert q.retry(item.id, "429", timedelta(seconds=10))
+    assert q.claim("w") == []  # not yet available, and it still blocks m2
+    [item] = q.claim("w", now=utcnow() + timedelta(seconds=11))
+    assert not q.retry(item.id, "429 again", timedelta(seconds=10))  # second attempt was the last
+    assert q.dead() == [(item.id, "whatsapp", "429 again")]
+    [nxt] = q.claim("w")
+    assert nxt.payload == {"n": 2}
+
+
+def test_backlog_forget_and_purge(db):
+    q = DurableQueue(db, OutboxItem)
+    q.accept("telegram", "r1", "telegram:1", {})
+    q.accept("telegram", "r2", "telegram:2", {})
+    assert q.backlog() == 2
+    assert q.forget_key("telegram:1") == 1
+    [item] = q.claim("w")
+    q.finish(item.id)
+    assert q.backlog() == 0
+    assert q.purge_finished(timedelta(days=1)) == 0
+    assert q.purge_finished(timedelta(days=1), now=utcnow() + timedelta(days=2)) == 1
+
+
+def test_concurrent_workers_never_share_a_row_and_keep_each_keys_order(db):
+    q = inbox(db)
+    keys, per_key = 5, 8
+    for n in range(per_key):
+        for k in range(keys):
+            q.accept("whatsapp", f"{k}-{n}", f"K{k}", {"n": n})
+    seen: dict[str, list[int]] = {}
+    claimed_ids: list[int] = []
+    lock = threading.Lock()
+
+    def work(name: str) -> None:
+        idle = 0
+        while idle < 20:
+            items = q.claim(name, limit=3)
+            if not items:
+                idle += 1
+                continue
+            idle = 0
+            for item in items:
+                with lock:
+                    seen.setdefault(item.key, []).append(item.payload["n"])
+                    claimed_ids.append(item.id)
+                q.finish(item.id)
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(claimed_ids) == len(set(claimed_ids)) == keys * per_key
+    assert all(order == list(range(per_key)) for order in seen.values())
