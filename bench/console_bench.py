@@ -27,6 +27,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from bot.catalogue.loader import load_catalogue  # noqa: E402
 from bot.settings import PROJECT_ROOT, Settings  # noqa: E402
+from bot.storage import schema  # noqa: E402
 from bot.storage.base import utcnow  # noqa: E402
 from bot.storage.console_accounts import ConsoleUserRepository  # noqa: E402
 from bot.storage.console_tables import TurnFact  # noqa: E402
@@ -94,7 +95,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(data_dir=Path(folder), dev_mode=True)
         db = Database.from_url(settings.effective_database_url)
-        db.create_schema()
+        schema.upgrade(db)  # the migrated schema, as `terrapro serve` has it
         started = time.perf_counter()
         seed(db, args.people, args.turns, random.Random(12))
         print(f"seeded {args.people} people, {args.turns} turns in {time.perf_counter() - started:.1f} s")

@@ -13,7 +13,8 @@ def routes(deps: ConsoleDeps) -> list[Route]:
     @guarded(deps, "admin")
     async def journal(request: Request, session) -> Response:
         users = [(u, deps.sessions.count_active(u.id)) for u in deps.users.all()]
-        return render(deps, request, "journal.html", session, entries=deps.audit.recent(200), users=users)
+        return render(deps, request, "journal.html", session, entries=deps.audit.recent(200), users=users,
+                      labels=deps.messages.get("audit", {}))
 
     @guarded(deps, "admin")
     async def revoke(request: Request, session) -> Response:
@@ -21,7 +22,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         if user is None:
             return error_page(deps, request, 404, "not_found")
         count = deps.sessions.revoke_all(user.id)
-        deps.audit.record(session.user.email, "sessions fermées", user.email, str(count))
+        deps.audit.record(session.user.email, "sessions_revoked", user.email, str(count))
         return redirect("/journal", deps.message("sessions_revoked", count=count))
 
     return [

@@ -52,7 +52,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             deps.throttle.succeed(key)
         token = new_token()
         deps.sessions.create(user.id, token, new_token(), SESSION_LIFETIME)
-        deps.audit.record(user.email, "connexion")
+        deps.audit.record(user.email, "login")
         response = redirect("/" if user.role != "referent" else "/file")
         response.set_cookie(COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), httponly=True,
                             samesite="strict", secure=deps.secure_cookies, path=PREFIX)
@@ -62,7 +62,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
     @guarded(deps)
     async def logout(request: Request, session) -> Response:
         deps.sessions.revoke(request.cookies.get(COOKIE, ""))
-        deps.audit.record(session.user.email, "déconnexion")
+        deps.audit.record(session.user.email, "logout")
         response = redirect("/connexion")
         response.delete_cookie(COOKIE, path=PREFIX)
         return response
@@ -86,7 +86,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             return _with_login_csrf(deps, request, "password.html", 400, error=deps.message("password_mismatch"))
         deps.users.set_password(user.id, hash_password(password))
         deps.sessions.revoke_all(user.id)
-        deps.audit.record(user.email, "mot de passe défini")
+        deps.audit.record(user.email, "password_set")
         return redirect("/connexion", deps.message("password_set"))
 
     return [

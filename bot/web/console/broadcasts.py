@@ -67,7 +67,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             count = deps.broadcasts.preview(campaign.id).recipients
         except BadInput as exc:
             return page_response(request, session, 400, error=_reason(exc), draft=draft)
-        deps.audit.record(session.user.email, "diffusion programmée", f"n°{campaign.id}", f"{count} destinataire(s)")
+        deps.audit.record(session.user.email, "campaign_scheduled", f"n°{campaign.id}", str(count))
         return redirect(f"/diffusions/{campaign.id}", deps.message("campaign_created", id=campaign.id, count=count))
 
     def campaign_of(request: Request, session):
@@ -97,7 +97,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             return refusal
         if not deps.broadcasts.cancel_scheduled(campaign.id):
             return redirect(f"/diffusions/{campaign.id}", deps.message("campaign_not_cancellable", id=campaign.id))
-        deps.audit.record(session.user.email, "diffusion annulée", f"n°{campaign.id}")
+        deps.audit.record(session.user.email, "campaign_cancelled", f"n°{campaign.id}")
         return redirect(f"/diffusions/{campaign.id}", deps.message("campaign_cancelled", id=campaign.id))
 
     return [

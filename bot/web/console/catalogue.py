@@ -66,9 +66,9 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             report = upload(kind, data, deps.content_dir, scope(session), deps.message("import_other_territory"))
         except ContentError as exc:
             problems = getattr(exc, "problems", [exc])
-            deps.audit.record(session.user.email, "import refusé", kind, f"{len(problems)} erreur(s)")
+            deps.audit.record(session.user.email, "import_refused", kind, str(len(problems)))
             return page_response(request, session, 422, error=deps.message("import_refused"), problems=problems)
-        deps.audit.record(session.user.email, "import", kind, report.summary())
+        deps.audit.record(session.user.email, "import_done", kind, report.summary())
         return redirect("/catalogue", deps.message("import_done", summary=report.summary()))
 
     @guarded(deps, *STAFF)

@@ -12,6 +12,7 @@ from bot.storage.console_tables import CONSOLE_ROLES, CONSOLE_TERRITORIES
 from bot.web.console.security import new_token
 
 LINK_VALID_FOR = timedelta(hours=48)
+CLI_ACTOR = "(terminal)"  # who wrote, in the audit log, when it came from the shell
 
 
 def register(subparsers: Any, make_storage: Callable[[], Any], make_settings: Callable[[], Any]) -> None:
@@ -46,7 +47,7 @@ def _add(args: argparse.Namespace, storage: Any, settings: Any) -> int:
     user = ConsoleUserRepository(storage.db).add(
         args.email, args.role, args.territoire, token, LINK_VALID_FOR, referent_id=args.referent_id
     )
-    AuditRepository(storage.db).record("(ligne de commande)", "compte créé", user.email, f"{user.role} {user.territoire}")
+    AuditRepository(storage.db).record(CLI_ACTOR, "account_created", user.email, f"{user.role} {user.territoire}")
     print(f"Compte {user.email} créé ({user.role}, {user.territoire}).")
     print(f"Lien à usage unique pour choisir le mot de passe (valable 48 h) :\n{_url(settings, token)}")
     return 0
@@ -57,7 +58,7 @@ def _link(args: argparse.Namespace, storage: Any, settings: Any) -> int:
     if not ConsoleUserRepository(storage.db).reset_setup_token(args.email, token, LINK_VALID_FOR):
         print("Aucun compte avec cette adresse.")
         return 1
-    AuditRepository(storage.db).record("(ligne de commande)", "lien de mot de passe", args.email.strip().lower())
+    AuditRepository(storage.db).record(CLI_ACTOR, "password_link", args.email.strip().lower())
     print(f"Lien à usage unique (valable 48 h) :\n{_url(settings, token)}")
     return 0
 
@@ -78,6 +79,6 @@ def _logout(args: argparse.Namespace, storage: Any) -> int:
         print("Aucun compte avec cette adresse.")
         return 1
     count = ConsoleSessionRepository(storage.db).revoke_all(user.id)
-    AuditRepository(storage.db).record("(ligne de commande)", "sessions fermées", user.email, str(count))
+    AuditRepository(storage.db).record(CLI_ACTOR, "sessions_revoked", user.email, str(count))
     print(f"{count} session(s) fermée(s).")
     return 0

@@ -35,7 +35,7 @@ class ConsoleDeps:
     content_dir: Path
     nlu_data_dir: Path
     templates: Jinja2Templates
-    messages: dict[str, str]
+    messages: dict  # key -> French text; "audit" -> {action code: label}
     bassin_territory: Callable[[str | None], str | None]
     secure_cookies: bool
     clock: Callable[[], datetime]

@@ -26,7 +26,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         form = await request.form()
         ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()][:1000]
         count = deps.views.mark_treated(ids, scope(session), session.user.email)
-        deps.audit.record(session.user.email, "questions traitées", ",".join(map(str, ids[:20])), f"{count} marquée(s)")
+        deps.audit.record(session.user.email, "questions_treated", ",".join(map(str, ids[:20])), str(count))
         return redirect("/questions", deps.message("questions_marked", count=count))
 
     @guarded(deps, *STAFF)

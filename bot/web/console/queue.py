@@ -63,7 +63,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             closed = deps.handoffs.close(row.ticket.id, note)
         if closed is None:
             return redirect("/file", deps.message("ticket_not_open", id=row.ticket.id))
-        deps.audit.record(session.user.email, "demande fermée", f"n°{row.ticket.id}")
+        deps.audit.record(session.user.email, "ticket_closed", f"n°{row.ticket.id}")
         return redirect("/file", deps.message("ticket_closed", id=row.ticket.id))
 
     @guarded(deps, "admin")
@@ -76,7 +76,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             return error_page(deps, request, 404, "not_found")
         if not deps.views.reassign(row.ticket.id, referent.id):
             return redirect("/file", deps.message("ticket_not_open", id=row.ticket.id))
-        deps.audit.record(session.user.email, "demande confiée", f"n°{row.ticket.id}", f"référent {referent.id}")
+        deps.audit.record(session.user.email, "ticket_reassigned", f"n°{row.ticket.id}", str(referent.id))
         return redirect("/file", deps.message("ticket_reassigned", id=row.ticket.id, name=referent.name))
 
     @guarded(deps)

@@ -45,7 +45,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
                                           "admin" if form.get("role") == "admin" and session.user.role == "admin" else "referent")
         except BadInput as exc:
             return page_response(request, session, 400, error=str(exc))
-        deps.audit.record(session.user.email, "référent ajouté", f"référent {referent.id}", referent.bassin or "")
+        deps.audit.record(session.user.email, "referent_added", f"{referent.id}", referent.bassin or "")
         return redirect("/referents", deps.message("referent_added", name=referent.name))
 
     def referent_of(request: Request, session):
@@ -60,7 +60,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
         for ticket in deps.handoffs.assigned_to(referent.id):
             deps.handoffs.release(ticket.id, referent.id)  # their conversation goes back to the queue
         deps.referents.remove(referent.id)
-        deps.audit.record(session.user.email, "référent retiré", f"référent {referent.id}")
+        deps.audit.record(session.user.email, "referent_removed", f"{referent.id}")
         return redirect("/referents", deps.message("referent_removed"))
 
     @guarded(deps, *STAFF)
@@ -70,7 +70,7 @@ def routes(deps: ConsoleDeps) -> list[Route]:
             return error_page(deps, request, 404, "not_found")
         present = (await request.form()).get("present") == "1"
         deps.referents.set_present(referent.id, present)
-        deps.audit.record(session.user.email, "présence", f"référent {referent.id}", "présent" if present else "absent")
+        deps.audit.record(session.user.email, "referent_present" if present else "referent_absent", f"{referent.id}")
         return redirect("/referents", deps.message("referent_presence"))
 
     return [

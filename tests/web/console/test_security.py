@@ -130,7 +130,7 @@ def test_every_write_is_in_the_audit_log_visible_to_admins(login, console_servic
     csrf = csrf_of(client.get("/console/file").text)
     assert client.post(f"/console/file/{ticket.id}/fermer", data={"csrf": csrf}).status_code == 200
     actions = [e.action for e in AuditRepository(console_services.db).recent()]
-    assert "demande fermée" in actions and "connexion" in actions
+    assert "ticket_closed" in actions and "login" in actions
     assert "demande fermée" in client.get("/console/journal").text
 
 
