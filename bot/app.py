@@ -33,6 +33,8 @@ from bot.settings import Settings
 from bot.storage import schema
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
+from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turns import TurnRunner
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -67,6 +69,7 @@ class Storage:
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
+    shared: SharedKeyStore
 
 
 class App:
@@ -109,6 +112,10 @@ class App:
     @property
     def dedupe(self) -> ProcessedMessageRepository:
         return self.storage.dedupe
+
+    @property
+    def shared(self) -> SharedKeyStore:
+        return self.storage.shared
 
     # -- content ---------------------------------------------------------------------
 
@@ -169,7 +176,8 @@ class App:
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
-            flood_limit=self.settings.flood_limit_per_minute, turns=TurnFactRepository(self.db),
+            flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
+            recorder=TurnFactRepository(self.db),
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------
@@ -180,13 +188,15 @@ class App:
 
         return build_handoff(
             self.settings, db=self.db, handoffs=self.handoffs, persons=self.persons, catalogue=self.catalogue,
+            shared=self.storage.shared,
         )
 
     def admin_broadcast(self) -> Broadcast:
         """Create, preview, list campaigns: no channel, no NLU."""
         from bot.broadcast.compose import build_broadcast
+        from bot.core.outbound import ChannelPorts
 
-        return build_broadcast(self, {})
+        return build_broadcast(self, ChannelPorts())
 
     def sending_broadcast(self) -> Broadcast:
         """`broadcast send` and `worker`: the enabled channels, send-only (no polling, no webhook)."""
@@ -235,13 +245,21 @@ def build_storage(settings: Settings) -> Storage:
     schema.ensure_current(db, auto_upgrade=db.dialect == "sqlite")
     states: ConversationStateStore = SqlConversationStateStore(db)
     locks: UserLocks = InProcessUserLocks()
+    shared: SharedKeyStore = SqlSharedKeyStore(db)
     if settings.redis_url:
         from bot.storage.redis_client import connect, connect_async
 
-        states = RedisConversationStateStore(connect(settings.redis_url), states)
+        redis = connect(settings.redis_url)
+        states = RedisConversationStateStore(redis, states)
         locks = RedisUserLocks(connect_async(settings.redis_url))
+        shared = RedisSharedKeyStore(redis)
     return Storage(
         db=db, states=states, locks=locks, persons=PersonRepository(db, state_store=states),
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
-        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db),
+        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
     )
+
+
+def build_turn_runner(settings: Settings, db: Database) -> TurnRunner | None:
+    """Message turns off the event loop, one unit of work each (none: on the loop, as before)."""
+    return TurnRunner(db, settings.turn_workers) if settings.turn_workers > 0 else None

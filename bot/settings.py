@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Optional: hot conversation state, notifications and cross-worker locks.
     redis_url: str = ""
+    # Threads running message turns off the event loop, one transaction each (0: on the loop).
+    turn_workers: int = 4
     content_dir: Path = PROJECT_ROOT / "content"
     nlu_data_dir: Path = PROJECT_ROOT / "nlu_data"
     # Where the trained NLU model is cached; empty means <data_dir>/nlu-cache.
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = ""
     whatsapp_app_secret: str = ""
     whatsapp_broadcast_template: str = ""
+    # Messages per second for the number (replies first, then broadcasts); Cloud API allows ~80.
+    whatsapp_send_rate: float = 50.0
     # Lets `terrapro serve` start without a WhatsApp app secret (never in production).
     dev_mode: bool = False
 

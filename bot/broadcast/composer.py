@@ -1,21 +1,23 @@
 """`/diffuser`: an admin referent writes an announcement from their phone.
 
 Steps: /diffuser → the text → the territory → the bassin (or all) → a preview with
-the number of recipients → « Envoyer » or « Annuler ». Drafts live in memory for
-the process (a restart means starting /diffuser again); the campaign itself is a
-database row from the preview on, and its delivery is the same durable engine as
-`terrapro broadcast send`.
+the number of recipients → « Envoyer » or « Annuler ». Drafts live in the shared
+key store (database or Redis, a day at most), so the next step may be handled by
+another process or after a restart; the campaign itself is a database row from the
+preview on, and its delivery is the same durable engine as `terrapro broadcast send`.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 
 from bot.broadcast.compose import Broadcast
 from bot.broadcast.errors import BroadcastRefused, NoChannel
 from bot.core.messages import Button, Reply
+from bot.storage.shared_keys import SharedKeyStore, SharedMap
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,12 @@ CANCELLED = "Annonce annulée, rien n'a été envoyé."
 EXPIRED = "Ce brouillon n'existe plus. Recommence avec /diffuser."
 TOO_LONG = "Texte trop long ({n} caractères, 1 000 au plus). Raccourcis-le."
 MAX_TEXT = 1000
+DRAFTS_NAMESPACE = "broadcast:draft"
+DRAFT_TTL = timedelta(days=1)
+
+
+def draft_store(store: SharedKeyStore) -> SharedMap:
+    return store.map(DRAFTS_NAMESPACE, DRAFT_TTL)
 
 
 @dataclass
@@ -44,15 +52,32 @@ class Draft:
     campaign_id: int | None = None
 
 
+    @classmethod
+    def from_json(cls, raw: str | None) -> Draft | None:
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            return cls(**{k: data.get(k) for k in ("text", "territoire", "bassin", "campaign_id")})
+        except (ValueError, TypeError):
+            return None
+
+
 @dataclass
 class BroadcastComposer:
     bassins_by_territory: dict[str, list[str]]
+    drafts: SharedMap
     broadcast: Broadcast | None = None
-    drafts: dict[int, Draft] = field(default_factory=dict)
     _sending: set[asyncio.Task] = field(default_factory=set)
 
-    def composing(self, referent_id: int) -> bool:
-        return referent_id in self.drafts
+    async def composing(self, referent_id: int) -> bool:
+        return await self._draft(referent_id) is not None
+
+    async def _draft(self, referent_id: int) -> Draft | None:
+        return Draft.from_json(await self.drafts.aget(str(referent_id)))
+
+    async def _save(self, referent_id: int, draft: Draft) -> None:
+        await self.drafts.aput(str(referent_id), json.dumps(asdict(draft), ensure_ascii=False))
 
     async def handle(self, referent, raw: str) -> list[Reply]:
         """``raw`` is "/diffuser …" (a command or a button) or, while composing, the text."""
@@ -62,20 +87,21 @@ class BroadcastComposer:
             return [Reply(UNAVAILABLE)]
         if raw.startswith(PAYLOAD):
             return await self._step(referent.id, raw[len(PAYLOAD):].strip())
-        return self._text(referent.id, raw)
+        return await self._text(referent.id, raw)
 
-    def cancel(self, referent_id: int) -> list[Reply]:
-        self.drafts.pop(referent_id, None)
+    async def cancel(self, referent_id: int) -> list[Reply]:
+        await self.drafts.adelete(str(referent_id))
         return [Reply(CANCELLED)]
 
-    def _text(self, referent_id: int, text: str) -> list[Reply]:
-        draft = self.drafts.get(referent_id)
+    async def _text(self, referent_id: int, text: str) -> list[Reply]:
+        draft = await self._draft(referent_id)
         if draft is None:
             return [Reply(EXPIRED)]
         text = text.strip()
         if len(text) > MAX_TEXT:
             return [Reply(TOO_LONG.format(n=len(text)))]
         draft.text = text
+        await self._save(referent_id, draft)
         return [Reply(ASK_TERRITORY, tuple(
             Button(label, _payload(territoire=code)) for code, label in TERRITORIES.items()
         ) + (Button("Annuler", _payload(cancel=True)),))]
@@ -83,33 +109,35 @@ class BroadcastComposer:
     async def _step(self, referent_id: int, argument: str) -> list[Reply]:
         choice = _parse(argument)
         if not choice:  # a fresh /diffuser
-            self.drafts[referent_id] = Draft()
+            await self._save(referent_id, Draft())
             return [Reply(ASK_TEXT)]
-        draft = self.drafts.get(referent_id)
+        draft = await self._draft(referent_id)
         if draft is None or not draft.text:
             return [Reply(EXPIRED)]
         if choice.get("cancel"):
-            return self.cancel(referent_id)
+            return await self.cancel(referent_id)
         if "territoire" in choice:
             draft.territoire = choice["territoire"] if choice["territoire"] in TERRITORIES else None
+            await self._save(referent_id, draft)
             bassins = self.bassins_by_territory.get(draft.territoire or "", [])
             return [Reply(ASK_BASSIN, tuple(Button(b, _payload(bassin=b)) for b in bassins)
                           + (Button(f"Tout {TERRITORIES.get(draft.territoire, '')}".strip(), _payload(bassin=ALL)),))]
         if "bassin" in choice:
             draft.bassin = None if choice["bassin"] == ALL else choice["bassin"]
-            return self._preview(referent_id, draft)
+            return await self._preview(referent_id, draft)
         if choice.get("confirm"):
             return await self._send(referent_id, draft)
         return [Reply(EXPIRED)]
 
-    def _preview(self, referent_id: int, draft: Draft) -> list[Reply]:
+    async def _preview(self, referent_id: int, draft: Draft) -> list[Reply]:
         service = self.broadcast.service
         try:
             campaign = service.create(draft.text, territoire=draft.territoire, bassin=draft.bassin)
         except BroadcastRefused as refused:
-            self.drafts.pop(referent_id, None)
+            await self.drafts.adelete(str(referent_id))
             return [Reply(refused.user_message)]
         draft.campaign_id = campaign.id
+        await self._save(referent_id, draft)
         preview = service.preview(campaign.id)
         segment = ", ".join(filter(None, [TERRITORIES.get(draft.territoire or ""), draft.bassin])) or "tous"
         return [Reply(
@@ -120,7 +148,7 @@ class BroadcastComposer:
     async def _send(self, referent_id: int, draft: Draft) -> list[Reply]:
         if draft.campaign_id is None:
             return [Reply(EXPIRED)]
-        self.drafts.pop(referent_id, None)
+        await self.drafts.adelete(str(referent_id))
         count = self.broadcast.service.preview(draft.campaign_id).recipients
         task = asyncio.create_task(self._deliver(draft.campaign_id))
         self._sending.add(task)

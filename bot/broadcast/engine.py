@@ -1,7 +1,9 @@
 """The delivery engine: claim a row, send it within the rate, record the outcome.
 
-Order per message: wait for a rate slot, claim the row (committed "sending"),
-send, record the final status. A crash between claim and record leaves the row
+Order per message: claim the row (committed "sending"), send it through the
+channel's outbound port on the bulk lane (the port's rate limiter paces it, behind
+replies), record the final status. ``RETRY_LATER`` (a 429: the port has paused its
+bulk lane) sends the same row again once the pause is over. A crash between claim and record leaves the row
 "sending": it is reported as interrupted and never sent again, because we
 cannot know whether the platform got it. Several engines (processes) may work
 on one campaign: the claim is atomic, so nobody gets a message twice.
@@ -10,20 +12,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.broadcast.ports import Outgoing, Recipient, RecipientSender, SendResult, SendStatus
-from bot.broadcast.ratelimit import BULK, SlidingWindowLimiter, Slot
+from bot.broadcast.ports import Outgoing
+from bot.core.outbound import Lane, OutboundPort, SendResult, SendStatus
 from bot.storage.base import utcnow
 from bot.storage.campaigns import CampaignRepository, ClaimedRow, ReminderRecord
 
 log = logging.getLogger(__name__)
 
 REASON_NO_CHANNEL = "canal non disponible pour la diffusion"
+# The row status each outcome of the port is recorded as.
+ROW_STATUS = {
+    SendStatus.SENT: "sent",
+    SendStatus.UNREACHABLE: "unreachable",
+    SendStatus.WINDOW_CLOSED: "skipped",
+    SendStatus.FAILED: "failed",
+    SendStatus.RETRY_LATER: "failed",
+}
+DEFAULT_CONCURRENCY = 16
 REASON_TOO_MANY_429 = "limite de débit de la plateforme (429) répétée"
 REASON_SENDER_ERROR = "erreur d'envoi"
 
@@ -47,19 +57,12 @@ class DeliverySummary:
     done: bool = False
 
 
-def _recipient(row: ClaimedRow) -> Recipient:
-    return Recipient(
-        person_id=row.person_id, channel=row.channel, external_id=row.external_id,
-        language=row.language, last_inbound_at=row.last_inbound_at,
-    )
-
-
 class DeliveryEngine:
     def __init__(
         self,
         repo: CampaignRepository,
-        senders: Mapping[str, RecipientSender],
-        limiter: SlidingWindowLimiter,
+        port: OutboundPort,
+        channels: Callable[[], tuple[str, ...]],
         *,
         clock: Callable[[], datetime] = utcnow,
         concurrency: int | None = None,
@@ -67,17 +70,18 @@ class DeliveryEngine:
         heartbeat_every: float = 5.0,
     ) -> None:
         self._repo = repo
-        self._senders = dict(senders)
-        self._limiter = limiter
+        self._port = port
+        self._channels = channels
         self._clock = clock
-        # Enough sends in flight to fill the rate at ~0.5 s platform latency.
-        self._concurrency = concurrency or max(2, min(64, math.ceil(limiter.capacity / 2)))
+        # Enough sends in flight to fill the channels' rates at ~0.5 s platform latency; each
+        # waits for its slot in the port, so at most this many rows are "sending" at once.
+        self._concurrency = concurrency or DEFAULT_CONCURRENCY
         self._max_rate_limited = max_rate_limited
         self._heartbeat_every = heartbeat_every
 
     @property
     def has_senders(self) -> bool:
-        return bool(self._senders)
+        return bool(self._channels())
 
     async def deliver(
         self,
@@ -95,13 +99,11 @@ class DeliveryEngine:
         def claim() -> ClaimedRow | None:
             return self._repo.claim_next(campaign_id, run_id, self._clock())
 
-        async def one(row: ClaimedRow, slot: Slot) -> None:
-            result = await self._send(row, message, slot)
-            await asyncio.to_thread(
-                self._repo.finish, row.row_id, result.status.value, self._clock(), result.reason
-            )
+        async def one(row: ClaimedRow) -> None:
+            status, reason = await self._send(row, message)
+            await asyncio.to_thread(self._repo.finish, row.row_id, status, self._clock(), reason)
             state["handled"] += 1
-            state["sent"] += result.status is SendStatus.SENT
+            state["sent"] += status == "sent"
             if progress:
                 progress(state["handled"], total)
 
@@ -125,18 +127,15 @@ class DeliveryEngine:
         def claim():
             return self._repo.claim_due_reminder(run_id, self._clock())
 
-        async def one(claimed, slot: Slot) -> None:
+        async def one(claimed) -> None:
             nonlocal count
             reminder, row = claimed
             message = message_for(reminder)
             if isinstance(message, str):
-                slot.cancel()
-                result = SendResult.skipped(message)
+                status, reason = "skipped", message
             else:
-                result = await self._send(row, message, slot)
-            await asyncio.to_thread(
-                self._repo.finish_reminder, reminder.id, result.status.value, self._clock(), result.reason
-            )
+                status, reason = await self._send(row, message)
+            await asyncio.to_thread(self._repo.finish_reminder, reminder.id, status, self._clock(), reason)
             count += 1
 
         await self._run_workers(claim, one, stop)
@@ -156,21 +155,10 @@ class DeliveryEngine:
     async def _run_workers(self, claim, handle, stop: asyncio.Event | None) -> None:
         async def worker() -> None:
             while stop is None or not stop.is_set():
-                # Slot first, then claim: a row is "sending" only while its message is really going out.
-                slot = await self._limiter.acquire(BULK)
-                try:
-                    claimed = await asyncio.to_thread(claim)
-                except BaseException:
-                    slot.cancel()
-                    raise
+                claimed = await asyncio.to_thread(claim)
                 if claimed is None:
-                    slot.cancel()
                     return
-                try:
-                    await handle(claimed, slot)
-                except BaseException:
-                    slot.done()  # no-op if already released; cancelled mid-send counts as sent
-                    raise
+                await handle(claimed)
 
         workers = [asyncio.create_task(worker()) for _ in range(self._concurrency)]
         try:
@@ -180,36 +168,30 @@ class DeliveryEngine:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _send(self, row: ClaimedRow, message: Outgoing, slot: Slot) -> SendResult:
-        sender = self._senders.get(row.channel)
-        if sender is None:
-            slot.cancel()
-            return SendResult.skipped(REASON_NO_CHANNEL)
-        recipient = _recipient(row)
+    async def _send(self, row: ClaimedRow, message: Outgoing) -> tuple[str, str | None]:
+        """The row's final status and reason."""
+        if row.channel not in self._channels():
+            return "skipped", REASON_NO_CHANNEL
+        result = await self._send_until_accepted(row, message)
+        return ROW_STATUS[result.status], result.reason
+
+    async def _send_until_accepted(self, row: ClaimedRow, message: Outgoing) -> SendResult:
         rate_limited = 0
         while True:
             try:
-                result = await sender.send(recipient, message)
+                result = await self._port.send(row.channel, row.external_id, message.reply(), Lane.BULK)
             except asyncio.CancelledError:
-                slot.done()
                 raise
-            except Exception as exc:  # a sender bug must not stop the campaign
-                slot.done()
+            except Exception as exc:  # a port bug must not stop the campaign
                 log.warning("broadcast send error row=%s: %s", row.row_id, type(exc).__name__)
                 return SendResult.failed(REASON_SENDER_ERROR)
-            if result.attempted:
-                slot.done()
-            else:
-                slot.cancel()
-            if result.status is not SendStatus.RETRY_AFTER:
+            if result.status is not SendStatus.RETRY_LATER:
                 return result
-            # Nothing was delivered: pause every bulk send, then retry this same row.
+            # Nothing was delivered and the port paused its bulk lane: same row again after the pause.
             rate_limited += 1
-            log.info("broadcast 429: pausing %.1fs", result.retry_after or 0)
-            self._limiter.pause(result.retry_after or 1.0)
+            log.info("broadcast 429: retry after %.1fs", result.retry_after or 0)
             if rate_limited > self._max_rate_limited:
                 return SendResult.failed(REASON_TOO_MANY_429)
-            slot = await self._limiter.acquire(BULK)  # the row stays "sending" meanwhile
 
     async def _heartbeat(self, campaign_id: int) -> None:
         while True:

@@ -11,7 +11,6 @@ REMIND_BUTTON = "Me le rappeler"
 REMINDER_KEY = "rappel"
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
-TEMPLATE_PARAMETER_MAX = 1000  # WhatsApp caps a template variable at 1024 characters
 
 
 def french_date(day) -> str:
@@ -35,11 +34,11 @@ def event_line(event: Event) -> str:
 def campaign_message(text: str, event: Event | None, *, can_remind: bool) -> Outgoing:
     body = text if event is None or event.titre in text else f"{text}\n\n{event_line(event)}"
     buttons = (remind_button(event),) if event is not None and can_remind else ()
-    return Outgoing(text=body, buttons=buttons, template_parameters=(body[:TEMPLATE_PARAMETER_MAX],))
+    return Outgoing(text=body, buttons=buttons)
 
 
 def reminder_message(event: Event) -> Outgoing:
     body = f"⏰ Rappel : c'est demain !\n{event_line(event)}"
     if event.description:
         body += f"\n{event.description}"
-    return Outgoing(text=body, template_parameters=(body[:TEMPLATE_PARAMETER_MAX],))
+    return Outgoing(text=body)

@@ -1,4 +1,4 @@
-"""Sending outside a reply: broadcasts and reminders through the enabled channels.
+"""Filling the process's outbound ports, and sending outside a reply (broadcasts, reminders).
 
 Inside a running bot (`serve`, `telegram`) the channels are already built and
 started; a coordinator's `terrapro broadcast send` / `worker` process builds them
@@ -10,53 +10,50 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from collections.abc import Callable
 from typing import Any
 
 from bot.broadcast.compose import Broadcast, build_broadcast
-from bot.broadcast.ratelimit import SlidingWindowLimiter
-from bot.broadcast.telegram import TelegramRecipientSender
-from bot.broadcast.whatsapp import WhatsAppRecipientSender
 from bot.core.messages import IncomingMessage, Reply
+from bot.core.outbound import ChannelPorts, Lane, SendResult
 from bot.core.ports import MessageHandler
 
 log = logging.getLogger(__name__)
 
 
-def attach_broadcast(services: Any, *, telegram_sender: Any = None, whatsapp_sender: Any = None) -> Broadcast:
-    """One broadcast limiter for the process; a Telegram 429 pauses the whole campaign."""
-    settings = services.settings
-    limiter = SlidingWindowLimiter(settings.telegram_broadcast_rate)
-    senders = {}
-    if telegram_sender is not None:
-        telegram_sender.on_retry_after(limiter.pause)
-        telegram_sender.share_rate_with(limiter)
-        senders["telegram"] = TelegramRecipientSender(telegram_sender)
-    if whatsapp_sender is not None:
-        senders["whatsapp"] = WhatsAppRecipientSender(whatsapp_sender, settings.whatsapp_broadcast_template)
-    return build_broadcast(services, senders, limiter=limiter)
-
-
-class InitialisingTelegramSender:
-    """A TelegramSender whose Bot is initialised on first use, in the loop that sends."""
+class InitialisingTelegramPort:
+    """The Telegram port of an Application initialised on first use, in the loop that sends."""
 
     def __init__(self, application: Any) -> None:
-        from bot.channels.telegram import sender_of
+        from bot.channels.telegram import port_of
 
         self._application = application
-        self._sender = sender_of(application)
+        self._port = port_of(application)
         self._ready = False
 
-    def on_retry_after(self, listener) -> None:
-        self._sender.on_retry_after(listener)
-
-    def share_rate_with(self, limiter) -> None:
-        self._sender.share_rate_with(limiter)
-
-    async def send(self, chat_id: int | str, reply: Reply, *, bulk: bool = False):
+    async def _ensure_ready(self) -> None:
         if not self._ready:
             await self._application.initialize()
             self._ready = True
-        return await self._sender.send(chat_id, reply, bulk=bulk)
+
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+        await self._ensure_ready()
+        return await self._port.send(channel, external_id, reply, lane)
+
+    async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
+        await self._ensure_ready()
+        return await self._port.edit(channel, external_id, message_ref, reply)
+
+
+class CoreOnFirstMessage:
+    """A send-only process never handles a message: the core, and its NLU model, are
+    built only if one arrives anyway."""
+
+    def __init__(self, build_core: Callable[[], MessageHandler]) -> None:
+        self._build_core = build_core
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return await self._build_core().handle(message)
 
 
 class CoreOnFirstMessage:
@@ -71,25 +68,25 @@ class CoreOnFirstMessage:
 
 
 def build_sending_broadcast(services: Any) -> Broadcast:
-    """For `terrapro broadcast …` and `terrapro worker`: the enabled channels, send-only."""
+    """For `terrapro broadcast …` and `terrapro worker`: the enabled channels' ports, send-only."""
     settings = services.settings
+    ports: ChannelPorts = services.handoff.ports
     core = CoreOnFirstMessage(lambda: services.conversation)
-    telegram_sender = whatsapp_sender = None
     if settings.telegram_enabled:
         from bot.channels.telegram import build_application
 
         logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the bot token
-        telegram_sender = InitialisingTelegramSender(
-            build_application(settings, core, services.persons)
-        )
+        application = build_application(settings, core, services.persons, services.shared)
+        ports.register("telegram", InitialisingTelegramPort(application))
     if settings.whatsapp_enabled:
         from bot.channels.whatsapp.channel import build_whatsapp
         from bot.storage.delivery_status import DeliveryStatusRepository
 
-        whatsapp_sender = build_whatsapp(
-            settings, core, services.persons, DeliveryStatusRepository(services.db)
-        ).sender
-    return attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
+        whatsapp = build_whatsapp(
+            settings, core, services.persons, DeliveryStatusRepository(services.db), services.shared,
+        )
+        ports.register("whatsapp", whatsapp.port)
+    return build_broadcast(services, ports)
 
 
 class BroadcastWorkerTask:

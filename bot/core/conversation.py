@@ -26,6 +26,7 @@ from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
 from bot.storage.records import PersonRecord
 from bot.storage.state import ConversationStateStore
+from bot.storage.turns import TurnRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +79,16 @@ class ConversationService:
         gate: ConversationGate | None = None,
         flood_limit: int = FLOOD_LIMIT,
         clock: Callable[[], float] = time.time,
-        turns: TurnRecorder | None = None,
+        turns: TurnRunner | None = None,
+        recorder: TurnRecorder | None = None,
     ) -> None:
-        self._turns = turns
+        self._recorder = recorder
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
         self._gate = gate
+        # Off the event loop, one unit of work per turn (bot/storage/turns.py); None: on the loop.
+        self._turns = turns
         self._nlu = nlu
         self._runner = runner
         self._persons = persons
@@ -98,6 +102,8 @@ class ConversationService:
         # One person's messages are handled one at a time, in order.
         async with self._locks.hold(f"{message.channel}:{message.user_id}"):
             try:
+                if self._turns is not None:
+                    return await self._turns.run(lambda: self._turn(message))
                 return await self._turn(message)
             except Exception as exc:  # one place turns any failure into a polite answer
                 log.exception("turn failed (%s)", exc.__class__.__name__)
@@ -169,8 +175,8 @@ class ConversationService:
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
         flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
-        if self._turns is not None:
-            self._turns.record_turn(turn_facts(person, slots, intents[-1], action))
+        if self._recorder is not None:
+            self._recorder.record_turn(turn_facts(person, slots, intents[-1], action))
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from bot.handoff.notifications import Notification, NotificationDispatcher
+from bot.storage.turns import caller_loop
+from bot.storage.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,37 @@ class InProcessBus:
 
     async def publish(self, notification: Notification) -> None:
         await self._dispatcher.dispatch(notification)
+
+
+class CallerLoopBus:
+    """Publishes on the loop that owns the senders and the Redis asyncio client.
+
+    A message turn runs off the event loop (bot/storage/turns.py). What it publishes
+    (a relay to the referent, a new ticket's announcement) is handed to the caller's
+    loop once the turn's unit of work has committed, without waiting for the delivery:
+    the referent never hears of a ticket that was rolled back, and the turn never waits
+    for a loop that may itself be waiting for the database.
+    """
+
+    def __init__(self, inner: NotificationBus) -> None:
+        self._inner = inner
+
+    async def publish(self, notification: Notification) -> None:
+        caller = caller_loop()
+        if caller is None or caller is asyncio.get_running_loop():
+            await self._inner.publish(notification)
+            return
+        after_commit(lambda: _submit(caller, self._inner.publish(notification)))
+
+
+def _submit(loop: asyncio.AbstractEventLoop, coroutine) -> None:
+    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("handoff notification failed: %s", type(future.exception()).__name__)
 
 
 class RedisBus:

@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 from bot.catalogue.model import Catalogue
+from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
-from bot.handoff.bus import InProcessBus, NotificationBus, RedisBus, RedisConsumer
-from bot.broadcast.composer import BroadcastComposer
+from bot.handoff.bus import CallerLoopBus, InProcessBus, NotificationBus, RedisBus, RedisConsumer
+from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
 from bot.handoff.notifications import NotificationDispatcher
-from bot.handoff.outbox import ChannelOutbox
 from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
@@ -29,6 +29,7 @@ from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.referents import NoticeRepository, ReferentRepository
+from bot.storage.shared_keys import SharedKeyStore, SqlSharedKeyStore
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Handoff:
     gate: HandoffGate
     console: ReferentConsole
     worker: HandoffWorker
-    outbox: ChannelOutbox
+    ports: ChannelPorts
     dispatcher: NotificationDispatcher
     bus: NotificationBus
     consumer: RedisConsumer | None
@@ -59,12 +60,12 @@ class Handoff:
             await self.consumer.stop()
 
 
-def composer_for(catalogue: Catalogue | None) -> BroadcastComposer:
+def composer_for(catalogue: Catalogue | None, shared: SharedKeyStore) -> BroadcastComposer:
     bassins: dict[str, list[str]] = {}
     for place in catalogue.places if catalogue else ():
         if place.bassin not in bassins.setdefault(place.territoire, []):
             bassins[place.territoire].append(place.bassin)
-    return BroadcastComposer(bassins_by_territory=bassins)
+    return BroadcastComposer(bassins_by_territory=bassins, drafts=draft_store(shared))
 
 
 def build_digest(settings: Settings, db: Database, clock: Clock) -> CoordinatorDigest:
@@ -84,11 +85,15 @@ def build_handoff(
     clock: Clock = utcnow,
     redis_client: Any = None,
     worker_interval: float = 15.0,
+    ports: ChannelPorts | None = None,
+    shared: SharedKeyStore | None = None,
 ) -> Handoff:
+    """``ports``: the process's outbound ports, filled once the channels are built.
+    ``shared``: where /diffuser drafts live (default: the database)."""
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
-    outbox = ChannelOutbox()
-    dispatcher = NotificationDispatcher(outbox, notices)
+    ports = ports if ports is not None else ChannelPorts()
+    dispatcher = NotificationDispatcher(ports, notices)
     consumer: RedisConsumer | None = None
     bus: NotificationBus
     if settings.redis_url or redis_client is not None:
@@ -97,16 +102,19 @@ def build_handoff(
 
             redis_client = connect_async(settings.redis_url)
         bus = RedisBus(redis_client)
-        consumer = RedisConsumer(bus, dispatcher, lambda: outbox.channels)
+        consumer = RedisConsumer(bus, dispatcher, lambda: ports.channels)
     else:
         bus = InProcessBus(dispatcher)
     service = HandoffService(
-        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
+        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=CallerLoopBus(bus),
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
     return Handoff(
-        service=service, gate=HandoffGate(service), console=ReferentConsole(service, composer_for(catalogue), build_digest(settings, db, clock)),
-        worker=HandoffWorker(service, interval=worker_interval), outbox=outbox, dispatcher=dispatcher,
+        service=service, gate=HandoffGate(service),
+        console=ReferentConsole(
+            service, composer_for(catalogue, shared or SqlSharedKeyStore(db)), build_digest(settings, db, clock)
+        ),
+        worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
         bus=bus, consumer=consumer, referents=referents,
     )

@@ -49,10 +49,10 @@ class ReferentConsole:
             return [Reply(texts.HELP)]
         if self._composer is not None:
             # While an admin writes an announcement, their plain text is the announcement.
-            if raw.startswith(DIFFUSER) or (self._composer.composing(referent.id) and not raw.startswith("/")):
+            if raw.startswith(DIFFUSER) or (not raw.startswith("/") and await self._composer.composing(referent.id)):
                 return await self._composer.handle(referent, raw)
-            if raw == "/annuler" and self._composer.composing(referent.id):
-                return self._composer.cancel(referent.id)
+            if raw == "/annuler" and await self._composer.composing(referent.id):
+                return await self._composer.cancel(referent.id)
         if not raw.startswith("/"):
             return await self._service.relay_to_person(referent, raw)
         head, _, rest = raw[1:].partition(" ")

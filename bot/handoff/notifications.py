@@ -1,13 +1,14 @@
 """One message for one person, as it travels between workers, and its delivery."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.messages import Button, Reply
-from bot.handoff.ports import Outbox
+from bot.core.outbound import OutboundPort
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,8 @@ class NoticeLog(Protocol):
 
 
 class NotificationDispatcher:
-    def __init__(self, outbox: Outbox, notices: NoticeLog) -> None:
-        self._outbox = outbox
+    def __init__(self, port: OutboundPort, notices: NoticeLog) -> None:
+        self._port = port
         self._notices = notices
 
     async def dispatch(self, notification: Notification) -> None:
@@ -61,12 +62,12 @@ class NotificationDispatcher:
         # re-announcement covers lost announcements.
         try:
             if notification.edit_ref is not None:
-                await self._outbox.edit(
+                await self._port.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
                 )
                 return
-            sent = await self._outbox.send(notification.channel, notification.external_id, notification.reply)
-            if sent is not None and sent.message_id and notification.notice_for:
-                self._notices.record(*notification.notice_for, sent.message_id)
+            result = await self._port.send(notification.channel, notification.external_id, notification.reply)
+            if result.sent and result.message_ref and notification.notice_for:
+                await asyncio.to_thread(self._notices.record, *notification.notice_for, result.message_ref)
         except Exception as exc:
             log.error("handoff delivery failed on %s: %s", notification.channel, type(exc).__name__)

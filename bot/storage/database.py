@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.unit_of_work import current_session
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -81,9 +82,27 @@ class Database:
         with self.engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
 
+    def new_session(self) -> Session:
+        return self._sessions()
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
+    def session(self, *, savepoint: bool = False) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error.
+
+        Inside ``unit_of_work(db)`` (bot/storage/unit_of_work.py) it joins the turn's
+        session instead: no commit here, the unit of work commits once. ``savepoint``:
+        a failure inside (an expected IntegrityError) rolls back only this block, so
+        the turn's transaction stays usable.
+        """
+        joined = current_session(self)
+        if joined is not None:
+            if savepoint:
+                with joined.begin_nested():
+                    yield joined
+            else:
+                yield joined
+                joined.flush()
+            return
         session = self._sessions()
         try:
             yield session

@@ -45,7 +45,7 @@ class HandoffRepository:
             if existing is not None:
                 return existing
             try:
-                with self._db.session() as session:
+                with self._db.session(savepoint=True) as session:
                     ticket = HandoffTicket(
                         person_id=person_id,
                         channel=channel,

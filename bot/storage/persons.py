@@ -95,7 +95,7 @@ class PersonRepository:
             if found is not None:
                 return found
             try:
-                with self._db.session() as session:
+                with self._db.session(savepoint=True) as session:
                     person = Person(channel=channel, external_id=external_id, display_name=name)
                     session.add(person)
                     session.flush()

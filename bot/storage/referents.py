@@ -136,7 +136,7 @@ class ReferentRepository:
             created_at=utcnow(),
         )
         try:
-            with self._db.session() as session:
+            with self._db.session(savepoint=True) as session:
                 session.add(row)
                 session.flush()
                 return _referent(row)
@@ -176,7 +176,7 @@ class NoticeRepository:
 
     def record(self, ticket_id: int, referent_id: int, message_ref: str) -> None:
         try:
-            with self._db.session() as session:
+            with self._db.session(savepoint=True) as session:
                 session.add(HandoffNotice(
                     ticket_id=ticket_id, referent_id=referent_id,
                     message_ref=str(message_ref)[:64], sent_at=utcnow(),
@@ -199,7 +199,7 @@ class NoticeRepository:
     def start_announcement(self, ticket_id: int, at: datetime) -> bool:
         """True for exactly one caller per ticket (the insert decides)."""
         try:
-            with self._db.session() as session:
+            with self._db.session(savepoint=True) as session:
                 session.add(HandoffAnnouncement(ticket_id=ticket_id, first_at=at, last_at=at, rounds=1))
             return True
         except IntegrityError:

@@ -40,6 +40,7 @@ def target_metadata() -> MetaData:
     import bot.storage.delivery_status  # noqa: F401
     import bot.storage.models  # noqa: F401
     import bot.storage.queue  # noqa: F401
+    import bot.storage.shared_keys  # noqa: F401
 
     return Base.metadata
 
@@ -48,6 +49,8 @@ def target_metadata() -> MetaData:
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # Our revision ids already carry the slug (0003_add_x): the file is named by the id alone.
+    config.set_main_option("file_template", "%%(rev)s")
     return config
 
 

@@ -8,15 +8,15 @@ from starlette.applications import Starlette
 from bot.channels.telegram import (
     TelegramInbox,
     build_application,
-    sender_of,
+    port_of,
     start_application,
     stop_application,
     telegram_routes,
 )
+from bot.broadcast.compose import build_broadcast
 from bot.channels.inbox import build_inbox_pump
-from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
+from bot.channels.outbound import BroadcastWorkerTask
 from bot.channels.whatsapp.channel import build_whatsapp
-from bot.handoff.outbox import TelegramOutbox, WhatsAppOutbox
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
 from bot.web.console import build_console
@@ -28,28 +28,28 @@ def build_web_app(services) -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
-    telegram_sender = whatsapp_sender = None
     # Every channel writes what it receives to the durable inbox before acknowledging it.
     inbox = build_inbox_pump(settings, services.db)
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
-            settings, services.conversation, services.persons, DeliveryStatusRepository(services.db), inbox=inbox,
+            settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
+            services.shared, inbox=inbox,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
-        handoff.outbox.register("whatsapp", WhatsAppOutbox(whatsapp.sender))
-        whatsapp_sender = whatsapp.sender
+        handoff.ports.register("whatsapp", whatsapp.port)
     if settings.telegram_enabled:
         # httpx logs request URLs, and Telegram's carry the bot token.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # Registered referents' messages go to the referent console, everyone else's to the bot.
-        telegram = build_application(settings, handoff.handler(services.conversation), services.persons)
-        handoff.outbox.register("telegram", TelegramOutbox(sender_of(telegram)))
-        telegram_sender = sender_of(telegram)
+        telegram = build_application(
+            settings, handoff.handler(services.conversation), services.persons, services.shared
+        )
+        handoff.ports.register("telegram", port_of(telegram))
         routes += telegram_routes(settings, TelegramInbox(telegram, inbox, max_backlog=settings.inbox_max_backlog))
         on_startup.append(lambda: start_application(telegram))
         on_shutdown.append(lambda: stop_application(telegram))
-    broadcast = attach_broadcast(services, telegram_sender=telegram_sender, whatsapp_sender=whatsapp_sender)
+    broadcast = build_broadcast(services, handoff.ports)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
     on_startup += [inbox.start, handoff.start, broadcasts.start]

@@ -1,4 +1,4 @@
-"""Fixtures for the broadcast tests: people, a fake clock, a recording sender."""
+"""Fixtures for the broadcast tests: people, a fake clock, a recording outbound port."""
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import pytest
 
 from bot.broadcast.compose import build_broadcast
-from bot.broadcast.ports import Outgoing, Recipient, SendResult
-from bot.broadcast.ratelimit import SlidingWindowLimiter
 from bot.catalogue.model import Event
+from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.core.messages import Reply
+from bot.core.outbound import ChannelPorts, Lane, SendResult, SendStatus
 from bot.settings import Settings
 from bot.storage.persons import PersonRepository
 from bot.storage.subscriptions import SubscriptionRepository
@@ -48,28 +49,53 @@ EVENTS = [
 
 @dataclass
 class RecordingSender:
-    """Counts every send with its monotonic time; behaviour per external id can be scripted."""
+    """An outbound port that counts every send with its monotonic time.
+
+    Paced like a channel's port: its own sliding-window limiter, paused by a scripted
+    RETRY_LATER (a 429). Behaviour per external id can be scripted.
+    """
 
     sends: list[tuple[str, float]] = field(default_factory=list)
-    messages: list[Outgoing] = field(default_factory=list)
+    messages: list[Reply] = field(default_factory=list)
+    lanes: list[Lane] = field(default_factory=list)
     script: dict[str, list[SendResult]] = field(default_factory=dict)
     delay: float = 0.0
     on_send: object = None
+    limiter: SlidingWindowLimiter | None = None
 
-    async def send(self, recipient: Recipient, message: Outgoing) -> SendResult:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.sends.append((recipient.external_id, time.monotonic()))
-        self.messages.append(message)
-        if self.on_send is not None:
-            await self.on_send(recipient)  # type: ignore[operator]
-        planned = self.script.get(recipient.external_id)
-        if planned:
-            return planned.pop(0)
-        return SendResult.sent()
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+        slot = await self.limiter.acquire(lane) if self.limiter is not None else None
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            self.sends.append((external_id, time.monotonic()))
+            self.messages.append(reply)
+            self.lanes.append(lane)
+            if self.on_send is not None:
+                await self.on_send(external_id)  # type: ignore[operator]
+        finally:
+            if slot is not None:
+                slot.done()
+        planned = self.script.get(external_id)
+        result = planned.pop(0) if planned else SendResult.ok()
+        if result.status is SendStatus.RETRY_LATER and self.limiter is not None:
+            self.limiter.pause(result.retry_after or 1.0)
+        return result
+
+    async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
+        return SendResult.failed("cannot edit")
 
     def ids(self) -> list[str]:
         return [external_id for external_id, _ in self.sends]
+
+
+def ports_of(senders: dict, rate: float) -> ChannelPorts:
+    ports = ChannelPorts()
+    for channel, port in senders.items():
+        if isinstance(port, RecordingSender) and port.limiter is None:
+            port.limiter = SlidingWindowLimiter(rate)
+        ports.register(channel, port)
+    return ports
 
 
 @pytest.fixture
@@ -116,7 +142,7 @@ def sender() -> RecordingSender:
 
 @pytest.fixture
 def make_broadcast(db, subscriptions, clock):
-    def make(senders, *, rate: float = 1000.0, limiter=None, concurrency=None, events=EVENTS):
+    def make(senders, *, rate: float = 1000.0, concurrency=None, events=EVENTS):
         services = SimpleNamespace(
             settings=Settings(telegram_broadcast_rate=rate),
             db=db,
@@ -124,10 +150,7 @@ def make_broadcast(db, subscriptions, clock):
             catalogue=None,
             events=events,
         )
-        return build_broadcast(
-            services, senders, limiter=limiter or SlidingWindowLimiter(rate), clock=clock,
-            concurrency=concurrency,
-        )
+        return build_broadcast(services, ports_of(senders, rate), clock=clock, concurrency=concurrency)
 
     return make
 

@@ -6,9 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.broadcast.composer import BroadcastComposer
+from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.core.messages import IncomingMessage
 from bot.handoff.console import ReferentConsole
+from bot.storage.shared_keys import RedisSharedKeyStore, SqlSharedKeyStore
 
 BASSINS = {"bignona": ["Fogny", "Littoral-Kafountine"], "savoie": ["Chambéry"]}
 
@@ -24,8 +25,11 @@ def press(replies, title: str) -> str:
 
 
 @pytest.fixture
-def composer(make_broadcast, sender):
-    return BroadcastComposer(bassins_by_territory=BASSINS, broadcast=make_broadcast({"telegram": sender}))
+def composer(make_broadcast, sender, db):
+    return BroadcastComposer(
+        bassins_by_territory=BASSINS, drafts=draft_store(SqlSharedKeyStore(db)),
+        broadcast=make_broadcast({"telegram": sender}),
+    )
 
 
 async def test_admin_writes_chooses_previews_and_sends(composer, add_people, sender):
@@ -52,13 +56,13 @@ async def test_cancel_sends_nothing(composer, add_people, sender):
     replies = await composer.handle(admin(), "Annonce")
     replies = await composer.handle(admin(), press(replies, "Annuler"))
     assert "rien n'a été envoyé" in replies[0].text
-    assert not composer.composing(1) and sender.ids() == []
+    assert not await composer.composing(1) and sender.ids() == []
 
 
 async def test_only_admins_can_broadcast(composer):
     referent = SimpleNamespace(id=2, role="referent", name="Ibou")
     assert "réservée" in (await composer.handle(referent, "/diffuser"))[0].text
-    assert not composer.composing(2)
+    assert not await composer.composing(2)
 
 
 async def test_console_routes_the_text_to_the_draft_not_to_a_young_person(composer):
@@ -73,3 +77,28 @@ async def test_console_routes_the_text_to_the_draft_not_to_a_young_person(compos
     assert any("Bignona" in b.title for r in replies for b in r.buttons)
     replies = await console.handle(admin(), IncomingMessage("telegram", "42", text="/annuler"))
     assert "annulée" in replies[0].text
+
+
+@pytest.mark.parametrize("store", ["sql", "redis"])
+async def test_a_draft_started_on_one_process_continues_on_another(store, make_broadcast, sender, db, request):
+    def new_store():
+        if store == "sql":
+            return SqlSharedKeyStore(db)
+        import redis as redis_lib
+
+        url = request.getfixturevalue("redis_client").connection_pool.connection_kwargs
+        return RedisSharedKeyStore(redis_lib.Redis(host=url["host"], port=url["port"], db=url.get("db", 0),
+                                                   decode_responses=True))
+
+    first, second = (
+        BroadcastComposer(bassins_by_territory=BASSINS, drafts=draft_store(new_store()),
+                          broadcast=make_broadcast({"telegram": sender}))
+        for _ in range(2)
+    )
+    await first.handle(admin(), "/diffuser")
+    assert await second.composing(1)
+    replies = await second.handle(admin(), "Forum le 19 mars")
+    replies = await first.handle(admin(), press(replies, "Bignona"))
+    assert [b.title for b in replies[0].buttons] == ["Fogny", "Littoral-Kafountine", "Tout Bignona"]
+    await second.cancel(1)
+    assert not await first.composing(1)

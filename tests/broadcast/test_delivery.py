@@ -7,10 +7,9 @@ from collections import Counter
 
 import pytest
 
-from bot.broadcast.ports import SendResult
-from bot.broadcast.ratelimit import SlidingWindowLimiter
+from bot.core.outbound import Lane, SendResult
 from bot.storage.database import Database
-from tests.broadcast.conftest import RecordingSender, max_in_any_window
+from tests.broadcast.conftest import RecordingSender, max_in_any_window, ports_of
 
 RATE = 200
 
@@ -43,7 +42,7 @@ async def test_rate_holds_with_a_slow_platform(add_people, make_broadcast):
 
 async def test_429_pauses_the_whole_campaign(add_people, make_broadcast, sender):
     add_people(60)
-    sender.script["p10"] = [SendResult.retry(0.6)]
+    sender.script["p10"] = [SendResult.retry_later(0.6)]
     b = make_broadcast({"telegram": sender}, rate=RATE, concurrency=8)
     campaign = b.service.create("x", territoire="bignona")
     summary = await b.service.send(campaign.id)
@@ -64,7 +63,7 @@ async def test_crash_mid_campaign_then_resume_sends_nobody_twice(add_people, mak
     gate = asyncio.Event()
     sends_before_kill = 40
 
-    async def hang_after_forty(recipient):
+    async def hang_after_forty(external_id):
         if len(first.sends) >= sends_before_kill:
             await gate.wait()  # these sends "never return": the process dies here
 
@@ -97,10 +96,10 @@ async def test_sender_raising_marks_the_row_failed_and_goes_on(add_people, make_
     add_people(10)
 
     class Exploding(RecordingSender):
-        async def send(self, recipient, message):
-            if recipient.external_id == "p3":
+        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY):
+            if external_id == "p3":
                 raise RuntimeError("boom")
-            return await super().send(recipient, message)
+            return await super().send(channel, external_id, reply, lane)
 
     sender = Exploding()
     b = make_broadcast({"telegram": sender})
@@ -136,7 +135,7 @@ async def test_two_concurrent_senders_never_send_twice(add_people, make_broadcas
 
         services = SimpleNamespace(settings=Settings(), db=other_db, subscriptions=SubscriptionRepository(other_db),
                                    catalogue=None, events=[])
-        b2 = build_broadcast(services, {"telegram": shared}, limiter=SlidingWindowLimiter(2000), concurrency=8)
+        b2 = build_broadcast(services, ports_of({"telegram": shared}, 2000), concurrency=8)
         s1, s2 = await asyncio.gather(b1.service.send(campaign.id), b2.service.send(campaign.id))
     finally:
         if other_db is not db:

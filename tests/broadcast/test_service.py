@@ -64,7 +64,7 @@ async def test_opt_out_after_materialisation_is_honoured(add_people, subscriptio
 async def test_opt_out_during_the_sending_is_honoured(add_people, subscriptions, make_broadcast, sender):
     ids = add_people(5)
 
-    async def last_one_opts_out(recipient):
+    async def last_one_opts_out(external_id):
         subscriptions.unsubscribe(ids[-1])  # "STOP" arrives while the campaign is going out
 
     sender.on_send = last_one_opts_out

@@ -1,16 +1,18 @@
-"""A campaign delivered through the real Telegram sender and python-telegram-bot, counted at a fake Bot API."""
+"""A campaign delivered through the real Telegram port and python-telegram-bot, counted at a fake Bot API."""
 from __future__ import annotations
 
 from types import SimpleNamespace
 
 import pytest
-from telegram import Bot
+from telegram.ext import ExtBot
 
-from bot.channels.outbound import attach_broadcast
-from bot.channels.telegram.callback_data import ButtonCodec
-from bot.channels.telegram.flood import FloodLimiter
-from bot.channels.telegram.sender import TelegramSender
+from bot.broadcast.compose import build_broadcast
+from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
+from bot.channels.telegram.port import TelegramPort, blocked_chats
+from bot.channels.telegram.ratelimiter import TelegramRateLimiter
+from bot.core.outbound import ChannelPorts
 from bot.settings import Settings
+from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.broadcast.conftest import EVENTS, max_in_any_window
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
@@ -34,13 +36,15 @@ async def test_rate_is_kept_at_the_server_and_a_429_pauses_without_duplicates(fa
         chat_ids.append(700000 + i)
     fake_api.fail_next("sendMessage", 1, status=429, retry_after=1)
 
-    async with Bot(TOKEN, base_url=fake_api.base_url) as bot:
-        sender = TelegramSender(bot, persons, ButtonCodec(), FloodLimiter())
+    shared = SqlSharedKeyStore(db)
+    async with ExtBot(TOKEN, base_url=fake_api.base_url, rate_limiter=TelegramRateLimiter(RATE)) as bot:
+        ports = ChannelPorts()
+        ports.register("telegram", TelegramPort(bot, persons, ButtonCodec(callback_keys(shared)), blocked_chats(shared)))
         services = SimpleNamespace(
             settings=Settings(telegram_broadcast_rate=RATE), db=db, subscriptions=subscriptions,
             catalogue=None, events=EVENTS,
         )
-        broadcast = attach_broadcast(services, telegram_sender=sender)
+        broadcast = build_broadcast(services, ports)
         campaign = broadcast.service.create("Portes ouvertes samedi", territoire="bignona")
         summary = await broadcast.service.send(campaign.id)
 

@@ -1,4 +1,4 @@
-"""Hand-off test rig: real repositories (SQLite and PostgreSQL), a fake outbox, a settable clock."""
+"""Hand-off test rig: real repositories (SQLite and PostgreSQL), a recording outbound port, a settable clock."""
 from __future__ import annotations
 
 import itertools
@@ -10,7 +10,7 @@ import pytest
 from bot.catalogue.loader import load_catalogue
 from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.handoff.compose import Handoff, build_handoff
-from bot.handoff.ports import SentRef
+from bot.core.outbound import Lane, SendResult
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
@@ -50,15 +50,16 @@ class FakeOutbox:
     def __post_init__(self) -> None:
         self._ids = itertools.count(100)
 
-    async def send(self, channel: str, external_id: str, reply: Reply) -> SentRef | None:
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
         if external_id in self.unreachable:
-            return None
+            return SendResult.unreachable("a bloqué le bot")
         ref = str(next(self._ids)) if channel == "telegram" else None
         self.sent.append(Sent(channel, external_id, reply, ref))
-        return SentRef(ref)
+        return SendResult.ok(ref)
 
-    async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> None:
+    async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         self.edits.append((channel, external_id, message_ref, reply))
+        return SendResult.ok(message_ref)
 
     def to(self, external_id: str) -> list[Sent]:
         return [s for s in self.sent if s.external_id == external_id]
@@ -140,8 +141,8 @@ def make_world(db: Database, clock: FakeClock | None = None, outbox: FakeOutbox 
     handoff = build_handoff(settings, db=db, handoffs=handoffs, persons=persons,
                             catalogue=load_catalogue(settings.content_dir), clock=clock,
                             redis_client=redis_client)
-    handoff.outbox.register("telegram", outbox)
-    handoff.outbox.register("whatsapp", outbox)
+    handoff.ports.register("telegram", outbox)
+    handoff.ports.register("whatsapp", outbox)
     return World(db, settings, clock, outbox, persons, handoffs, handoff, GatedCore(persons, handoff.gate))
 
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.telegram import TelegramInbox, application_running, build_application
+from bot.channels.telegram import TelegramInbox, application_running, build_application, port_of
 from bot.core.ports import TurnFacts
 from bot.settings import Settings
+from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.unanswered import UnansweredRepository
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
@@ -36,7 +37,8 @@ async def test_admin_gets_stats_text_and_questions_csv(fake_api, sqlite_db, tmp_
         turns.record_turn(TurnFacts(young.id, "telegram", "bignona", "Fogny", "search_training", "solaire", answered))
     UnansweredRepository(sqlite_db).record(young.id, "=cmd|' /C calc'!A0 apiculture", "out_of_scope", 0.1, "fr")
     settings = Settings(data_dir=tmp_path, telegram_token=TOKEN, telegram_base_url=fake_api.base_url)
-    application = build_application(settings, world.handler, world.persons)
+    application = build_application(settings, world.handler, world.persons, SqlSharedKeyStore(world.db))
+    world.handoff.ports.register("telegram", port_of(application))
 
     async with application_running(application, poller=TelegramInbox(application, inbox), poll_timeout=0.2):
         fake_api.send_message_update(ADMIN, "/stats", first_name="Paul")

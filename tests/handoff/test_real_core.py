@@ -30,7 +30,7 @@ def stack(tmp_path, nlu_cache_dir):
     handoff = build_handoff(settings, db=services.db, handoffs=services.handoffs, persons=services.persons,
                             catalogue=services.catalogue, clock=FakeClock())
     outbox = FakeOutbox()
-    handoff.outbox.register("telegram", outbox)
+    handoff.ports.register("telegram", outbox)
     # What bot/app.py does once wired: the same core, with the gate.
     core = ConversationService(
         nlu=services.nlu, runner=services.runner, persons=services.persons, states=services.states,

@@ -5,10 +5,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.channels.telegram import TelegramInbox, application_running, build_application, sender_of
-from bot.handoff.outbox import TelegramOutbox
+from bot.channels.telegram import TelegramInbox, application_running, build_application, port_of
 from bot.settings import Settings
 from bot.storage.referents import NoticeRepository
+from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 from tests.handoff.conftest import make_world
 
@@ -31,9 +31,9 @@ async def test_referent_presses_prendre_and_the_chat_is_bridged(fake_api, sqlite
     world.handoff.referents.add("Awa", AWA, "Fogny")
     world.handoff.referents.add("Ibou", IBOU, "Fogny")
     settings = Settings(data_dir=tmp_path, telegram_token=TOKEN, telegram_base_url=fake_api.base_url)
-    application = build_application(settings, world.handler, world.persons)
-    # The real Telegram sender replaces the fake outbox for Telegram.
-    world.handoff.outbox.register("telegram", TelegramOutbox(sender_of(application)))
+    application = build_application(settings, world.handler, world.persons, SqlSharedKeyStore(world.db))
+    # The real Telegram port replaces the recording one for Telegram.
+    world.handoff.ports.register("telegram", port_of(application))
 
     async with application_running(application, poller=TelegramInbox(application, inbox), poll_timeout=0.2):
         ticket = world.ask(world.young(str(YOUNG)))

@@ -3,8 +3,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis.asyncio
 
-from bot.storage.locks import InProcessUserLocks, RedisUserLocks
+from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLockUnavailable
 from bot.storage.redis_client import connect_async
 
 
@@ -80,15 +81,40 @@ async def test_redis_lock_expired_before_release_does_not_crash(async_redis_clie
         pass
 
 
-async def test_redis_down_falls_back_to_local_locks():
+async def test_redis_down_fails_instead_of_pretending():
     dead = connect_async("redis://127.0.0.1:1/0")
     try:
         locks = RedisUserLocks(dead, timeout=5, blocking_timeout=1)
-        events: list[str] = []
-        await asyncio.gather(*(_record_order(locks, "k", events, f"m{i}") for i in range(3)))
-        assert _never_interleaved(events) and len(events) == 6
+        with pytest.raises(UserLockUnavailable):
+            async with locks.hold("k"):
+                pytest.fail("the section ran without the lock")
     finally:
         await dead.aclose()
+
+
+async def test_exhausted_pool_waits_for_a_connection_and_keeps_order(async_redis_client):
+    # One connection per "process": concurrent holders hit MaxConnectionsError and must wait.
+    url = _url(async_redis_client)
+    tiny_a = redis.asyncio.Redis.from_url(url, max_connections=1)
+    tiny_b = redis.asyncio.Redis.from_url(url, max_connections=1)
+    try:
+        workers = [RedisUserLocks(c, timeout=5, blocking_timeout=10) for c in (tiny_a, tiny_b)]
+        events: list[str] = []
+        await asyncio.gather(*(_record_order(workers[i % 2], "k", events, f"m{i}", 0.005) for i in range(8)))
+        assert len(events) == 16
+        assert _never_interleaved(events)
+    finally:
+        await tiny_a.aclose()
+        await tiny_b.aclose()
+
+
+async def test_lock_held_past_the_wait_limit_fails(async_redis_client):
+    holder = RedisUserLocks(async_redis_client, timeout=5)
+    waiter = RedisUserLocks(async_redis_client, timeout=5, blocking_timeout=0.3)
+    async with holder.hold("busy"):
+        with pytest.raises(UserLockUnavailable):
+            async with waiter.hold("busy"):
+                pytest.fail("entered a section another worker holds")
 
 
 def _url(client) -> str:

@@ -137,7 +137,7 @@ def test_telegram_polling_loses_nothing_across_sigkills(tmp_path, trained_nlu):
             if n in (10, 22, 31):
                 bot.kill()
                 bot.start()
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and not all(sent_to()[c] for c in chats):
             time.sleep(0.2)
         answered = sent_to()

@@ -12,55 +12,56 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.channels.telegram.adapter import COMMANDS
-from bot.channels.telegram.callback_data import ButtonCodec
+from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
 from bot.channels.telegram.config import validate_token
 from bot.channels.telegram.conversation import TelegramConversation
-from bot.channels.telegram.flood import FloodLimiter
 from bot.channels.telegram.inbox import TelegramInbox
+from bot.channels.telegram.port import TelegramPort, blocked_chats
 from bot.channels.telegram.privacy import chat_ref
-from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.ratelimiter import TelegramRateLimiter
 from bot.core.ports import MessageHandler, PersonDirectory
 from bot.settings import Settings
+from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
 
-_SENDER_KEY = "terrapro.sender"
 _POLLER_KEY = "terrapro.poller"
+_PORT_KEY = "terrapro.port"
 # Only what the bot handles; my_chat_member tells us when a person blocks the bot.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def build_application(
-    settings: Settings, handler: MessageHandler, persons: PersonDirectory
+    settings: Settings, handler: MessageHandler, persons: PersonDirectory, shared: SharedKeyStore
 ) -> Application:
-    """Raises TelegramConfigError (clear message, no traceback) on a missing/malformed token."""
+    """Raises TelegramConfigError (clear message, no traceback) on a missing/malformed token.
+
+    ``shared``: where long button payloads and blocked chats live (database or Redis).
+    """
     token = validate_token(settings.telegram_token)
     application = (
         ApplicationBuilder()
         .token(token)
         # PTB appends the token: ".../bot" + token + "/sendMessage".
         .base_url(settings.telegram_base_url)
+        # The one rate limiter of this bot: every send of every kind passes through it.
+        .rate_limiter(TelegramRateLimiter(settings.telegram_broadcast_rate))
         .post_init(set_commands)
         .build()
     )
-    codec = ButtonCodec()
-    sender = TelegramSender(
-        application.bot,
-        persons,
-        codec,
-        FloodLimiter(global_rate=settings.telegram_broadcast_rate),
-    )
-    # bot_data belongs to this Application instance: how broadcasts reach the same sender
-    # (and its flood limits) without a global.
-    application.bot_data[_SENDER_KEY] = sender
-    application.add_handler(TypeHandler(Update, TelegramConversation(handler, sender, persons, codec)))
+    codec = ButtonCodec(callback_keys(shared))
+    port = TelegramPort(application.bot, persons, codec, blocked_chats(shared))
+    # bot_data belongs to this Application instance: how relays and broadcasts reach the
+    # same port (and its rate limiter) without a global.
+    application.bot_data[_PORT_KEY] = port
+    application.add_handler(TypeHandler(Update, TelegramConversation(handler, port, persons, codec)))
     application.add_error_handler(log_error)
     return application
 
 
-def sender_of(application: Application) -> TelegramSender:
-    """The sender to use for broadcasts and referent relays (same flood limits as replies)."""
-    return application.bot_data[_SENDER_KEY]
+def port_of(application: Application) -> TelegramPort:
+    """The outbound port for broadcasts and referent relays (same rate limiter as replies)."""
+    return application.bot_data[_PORT_KEY]
 
 
 async def set_commands(application: Application) -> None:

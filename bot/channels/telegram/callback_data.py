@@ -2,62 +2,65 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+import json
+from datetime import timedelta
 
 from bot.core.messages import Button
+from bot.storage.shared_keys import SharedKeyStore, SharedMap
 
 MAX_CALLBACK_BYTES = 64
 _INLINE = "p:"  # the payload itself follows
-_KEYED = "k:"  # a hash key into the in-memory map follows
+_KEYED = "k:"  # a hash key into the shared store follows
+NAMESPACE = "telegram:callback"
+# Long enough for a person to come back to yesterday's buttons.
+KEY_TTL = timedelta(days=30)
 
 
 def _key(payload: str) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 
-class ButtonCodec:
-    """Encodes payloads that fit inline; longer ones go through a bounded LRU map.
+def callback_keys(store: SharedKeyStore) -> SharedMap:
+    return store.map(NAMESPACE, KEY_TTL)
 
-    The map lives in this process only: after a restart (or once evicted) a long payload's key
-    is unknown and the press decodes to ``None``, which the core answers politely.
+
+class ButtonCodec:
+    """Encodes payloads that fit inline; longer ones go through the shared key store.
+
+    The store is the database or Redis, so a press is understood by any process, also
+    after a restart; a key unknown there (expired) decodes to ``None``, which the core
+    answers politely. Only long payloads touch the store.
     """
 
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[str, str]] = OrderedDict()
+    def __init__(self, keys: SharedMap | None = None) -> None:
+        self._keys = keys
 
     def encode(self, button: Button) -> str:
-        key = _key(button.payload)
-        self._remember(key, button.payload, button.title)
         inline = _INLINE + button.payload
         if len(inline.encode()) <= MAX_CALLBACK_BYTES:
             return inline
+        if self._keys is None:
+            raise ValueError("a long button payload needs the shared key store")
+        key = _key(button.payload)
+        self._keys.put(key, json.dumps([button.payload, button.title], ensure_ascii=False))
         return _KEYED + key
+
+    def needs_store(self, data: str | None) -> bool:
+        return bool(data and data.startswith(_KEYED))
 
     def decode(self, data: str | None) -> tuple[str | None, str | None]:
         """Returns (payload, title); either may be None when unknown."""
         if not data:
             return None, None
         if data.startswith(_INLINE):
-            payload = data[len(_INLINE):]
-            entry = self._lookup(_key(payload))
-            return payload, entry[1] if entry else None
-        if data.startswith(_KEYED):
-            entry = self._lookup(data[len(_KEYED):])
-            return (entry[0], entry[1]) if entry else (None, None)
+            return data[len(_INLINE):], None
+        if data.startswith(_KEYED) and self._keys is not None:
+            raw = self._keys.get(data[len(_KEYED):])
+            if raw is None:
+                return None, None
+            try:
+                payload, title = json.loads(raw)
+            except (ValueError, TypeError):
+                return None, None
+            return str(payload), str(title)
         return None, None
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def _remember(self, key: str, payload: str, title: str) -> None:
-        self._entries[key] = (payload, title)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
-
-    def _lookup(self, key: str) -> tuple[str, str] | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-        return entry

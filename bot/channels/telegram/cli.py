@@ -31,16 +31,18 @@ def run_polling_with_handoff(services: Any) -> None:
 
 
 async def _serve_polling(services: Any) -> None:
+    from bot.broadcast.compose import build_broadcast
     from bot.channels.inbox import build_inbox_pump
-    from bot.channels.outbound import BroadcastWorkerTask, attach_broadcast
-    from bot.channels.telegram.application import application_running, build_application, sender_of
+    from bot.channels.outbound import BroadcastWorkerTask
+    from bot.channels.telegram.application import application_running, build_application, port_of
     from bot.channels.telegram.inbox import TelegramInbox
-    from bot.handoff.outbox import TelegramOutbox
 
     handoff = services.handoff
-    app = build_application(services.settings, handoff.handler(services.conversation), services.persons)
-    handoff.outbox.register("telegram", TelegramOutbox(sender_of(app)))
-    broadcast = attach_broadcast(services, telegram_sender=sender_of(app))
+    app = build_application(
+        services.settings, handoff.handler(services.conversation), services.persons, services.shared
+    )
+    handoff.ports.register("telegram", port_of(app))
+    broadcast = build_broadcast(services, handoff.ports)
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
     pump = build_inbox_pump(services.settings, services.db)

@@ -27,9 +27,10 @@ from bot.channels.telegram.adapter import (
 )
 from bot.channels.telegram.callback_data import ButtonCodec
 from bot.channels.telegram.privacy import chat_ref
-from bot.channels.telegram.sender import SendOutcome, TelegramSender
+from bot.channels.telegram.port import TelegramPort
 from bot.core.errors import user_message_for
 from bot.core.messages import Reply
+from bot.core.outbound import SendStatus
 from bot.core.ports import MessageHandler, PersonDirectory
 
 log = logging.getLogger(__name__)
@@ -42,14 +43,14 @@ class TelegramConversation:
     def __init__(
         self,
         handler: MessageHandler,
-        sender: TelegramSender,
+        port: TelegramPort,
         persons: PersonDirectory,
         codec: ButtonCodec,
         *,
         typing_delay: float = 0.5,
     ) -> None:
         self._handler = handler
-        self._sender = sender
+        self._port = port
         self._persons = persons
         self._codec = codec
         self._typing_delay = typing_delay
@@ -60,22 +61,28 @@ class TelegramConversation:
         bot = context.bot
         chat = update.effective_chat
         if update.my_chat_member is not None:
-            self._on_membership(update)
+            await self._on_membership(update)
             return
         if update.callback_query is not None:
             await self._answer_callback(update)
         if not is_private(chat):
             await self._in_group(update, bot)
             return
-        incoming = update_to_incoming(update, self._codec)
+        data = update.callback_query.data if update.callback_query is not None else None
+        if self._codec.needs_store(data):
+            # A long payload's key is looked up in the shared store: off the event loop.
+            incoming = await asyncio.to_thread(update_to_incoming, update, self._codec)
+        else:
+            incoming = update_to_incoming(update, self._codec)
         if incoming is None:
             return
-        self._sender.mark_reachable(chat.id)
-        self._touch(chat.id)
+        await self._port.mark_reachable(chat.id)
+        await self._touch(chat.id)
         async with self._typing(bot, chat.id):
             replies = await self._replies(incoming)
         for reply in replies:
-            if await self._sender.send(chat.id, reply) is SendOutcome.BLOCKED:
+            result = await self._port.send(CHANNEL, str(chat.id), reply)
+            if result.status is SendStatus.UNREACHABLE:
                 break
 
     async def _replies(self, incoming) -> list[Reply]:
@@ -99,22 +106,22 @@ class TelegramConversation:
         message = update.message
         if message is None or not is_addressed_to_bot(message, bot.id, bot.username):
             return
-        await self._sender.send(update.effective_chat.id, group_invitation(bot.username))
+        await self._port.send(CHANNEL, str(update.effective_chat.id), group_invitation(bot.username))
 
-    def _on_membership(self, update: Update) -> None:
+    async def _on_membership(self, update: Update) -> None:
         chat = update.effective_chat
         if not is_private(chat):
             return
         status = update.my_chat_member.new_chat_member.status
         if status in (ChatMember.BANNED, ChatMember.LEFT):
             # Telegram tells us right away when a person blocks the bot.
-            self._sender.mark_blocked(chat.id)
+            await self._port.mark_blocked(chat.id)
         elif status == ChatMember.MEMBER:
-            self._sender.mark_reachable(chat.id)
+            await self._port.mark_reachable(chat.id)
 
-    def _touch(self, chat_id: int) -> None:
+    async def _touch(self, chat_id: int) -> None:
         try:
-            self._persons.touch_inbound(CHANNEL, str(chat_id), datetime.now(timezone.utc))
+            await asyncio.to_thread(self._persons.touch_inbound, CHANNEL, str(chat_id), datetime.now(timezone.utc))
         except Exception as exc:
             log.error("touch_inbound failed chat=%s: %s", chat_ref(chat_id), type(exc).__name__)
 

@@ -1,9 +1,22 @@
-"""Telegram's flood limits: about 1 message/s per chat (short bursts allowed), 30/s overall."""
+"""Telegram's per-chat flood limit (about 1 message/s per chat, short bursts allowed)."""
 from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram.error import RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns that retry_after will become a timedelta; accept both, without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class _Gcra:
@@ -35,30 +48,24 @@ class _Gcra:
                 del self._tat[key]
 
 
-class FloodLimiter:
+class PerChatPacer:
+    """Pacing only (a few seconds of memory per active chat); nothing here must be shared."""
+
     def __init__(
         self,
-        per_chat_rate: float = 1.0,
-        per_chat_burst: int = 3,
-        global_rate: float = 30.0,
+        rate: float = 1.0,
+        burst: int = 3,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_tracked_chats: int = 10_000,
     ) -> None:
-        # Never above Telegram's 30/s, whatever the settings say.
-        global_rate = min(max(global_rate, 0.1), 30.0)
-        self._per_chat = _Gcra(per_chat_rate, per_chat_burst, clock)
-        # No burst overall: evenly spaced sends keep every 1 s window under the cap.
-        self._global = _Gcra(global_rate, 1, clock)
+        self._gcra = _Gcra(rate, burst, clock)
         self._sleep = sleep
         self._max_tracked = max_tracked_chats
 
     async def acquire(self, chat_key: object) -> None:
-        self._per_chat.prune(self._max_tracked)
-        wait = self._per_chat.reserve(chat_key)
-        if wait:
-            await self._sleep(wait)
-        wait = self._global.reserve(None)
+        self._gcra.prune(self._max_tracked)
+        wait = self._gcra.reserve(chat_key)
         if wait:
             await self._sleep(wait)

@@ -5,13 +5,12 @@ from bot.channels.whatsapp.channel import (
     WhatsAppConfigError,
     build_whatsapp,
 )
-from bot.channels.whatsapp.sender import SendOutcome, WhatsAppSender
+from bot.channels.whatsapp.port import WhatsAppPort
 
 __all__ = [
     "WEBHOOK_PATH",
-    "SendOutcome",
     "WhatsAppChannel",
     "WhatsAppConfigError",
-    "WhatsAppSender",
+    "WhatsAppPort",
     "build_whatsapp",
 ]

@@ -10,14 +10,16 @@ import httpx
 from starlette.routing import Route
 
 from bot.channels.inbox import InboxPump
-from bot.channels.whatsapp.button_ids import ButtonIds
+from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
 from bot.channels.whatsapp.incoming import CHANNEL
-from bot.channels.whatsapp.sender import DeliveryStats, WhatsAppSender
+from bot.channels.whatsapp.port import DeliveryStats, WhatsAppPort
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.core.ports import MessageHandler, PersonDirectory
 from bot.settings import Settings
 from bot.storage.base import utcnow
+from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ class WhatsAppConfigError(ValueError):
 @dataclass
 class WhatsAppChannel:
     routes: list[Route]
-    sender: WhatsAppSender
+    port: WhatsAppPort
     webhook: WhatsAppWebhook | None  # None when built to send only (CLI broadcasts)
     graph: GraphClient
     inbox: InboxPump | None = None
@@ -51,6 +53,7 @@ def build_whatsapp(
     handler: MessageHandler,
     persons: PersonDirectory,
     status_repo: DeliveryStats,
+    shared: SharedKeyStore,
     *,
     inbox: InboxPump | None = None,
     http: httpx.AsyncClient | None = None,
@@ -58,7 +61,7 @@ def build_whatsapp(
     backoff: float = 0.5,
 ) -> WhatsAppChannel:
     _check(settings)
-    ids = ButtonIds()
+    ids = ButtonIds(button_keys(shared))
     graph = GraphClient(
         http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
         base_url=settings.whatsapp_api_base_url,
@@ -66,15 +69,20 @@ def build_whatsapp(
         token=settings.whatsapp_token,
         backoff=backoff,
     )
-    sender = WhatsAppSender(graph, persons, status_repo, button_ids=ids, clock=clock)
+    port = WhatsAppPort(
+        graph, persons, status_repo, button_ids=ids, clock=clock,
+        # The number's own limiter: WhatsApp is never paced by Telegram's.
+        limiter=SlidingWindowLimiter(settings.whatsapp_send_rate),
+        template_name=settings.whatsapp_broadcast_template,
+    )
     if inbox is None:
-        return WhatsAppChannel(routes=[], sender=sender, webhook=None, graph=graph)
+        return WhatsAppChannel(routes=[], port=port, webhook=None, graph=graph)
     webhook = WhatsAppWebhook(
         verify_token=settings.whatsapp_verify_token,
         app_secret=settings.whatsapp_app_secret,
         phone_number_id=settings.whatsapp_phone_number_id,
         handler=handler,
-        sender=sender,
+        port=port,
         persons=persons,
         stats=status_repo,
         inbox=inbox,
@@ -84,7 +92,7 @@ def build_whatsapp(
     )
     inbox.register(CHANNEL, webhook.process_item)
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]
-    return WhatsAppChannel(routes=routes, sender=sender, webhook=webhook, graph=graph, inbox=inbox)
+    return WhatsAppChannel(routes=routes, port=port, webhook=webhook, graph=graph, inbox=inbox)
 
 
 def _check(settings: Settings) -> None:

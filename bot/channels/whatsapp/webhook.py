@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
-from bot.channels.whatsapp.sender import UNREACHABLE_CODES, DeliveryStats, WhatsAppSender
+from bot.channels.whatsapp.port import UNREACHABLE_CODES, DeliveryStats, WhatsAppPort
 from bot.core.errors import BadInput, ServiceUnavailable, user_message_for
 from bot.core.messages import Reply, message_from_dict, message_to_dict
 from bot.core.ports import MessageHandler, PersonDirectory
@@ -48,7 +48,7 @@ class WhatsAppWebhook:
         app_secret: str,
         phone_number_id: str,
         handler: MessageHandler,
-        sender: WhatsAppSender,
+        port: WhatsAppPort,
         persons: PersonDirectory,
         stats: DeliveryStats,
         inbox: InboxPump,
@@ -61,7 +61,7 @@ class WhatsAppWebhook:
         self._secret = app_secret.encode()
         self._phone_number_id = phone_number_id
         self._handler = handler
-        self._sender = sender
+        self._port = port
         self._persons = persons
         self._stats = stats
         self._inbox = inbox
@@ -101,7 +101,8 @@ class WhatsAppWebhook:
             body = json.loads(raw)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise BadInput("body is not JSON") from None
-        batch = parse_webhook(body, self._ids, self._phone_number_id)
+        # Off the event loop: a long button id is looked up in the shared store.
+        batch = await asyncio.to_thread(parse_webhook, body, self._ids, self._phone_number_id)
         if batch.skipped:
             log.info("whatsapp webhook: %d malformed item(s) skipped", batch.skipped)
             if not (batch.messages or batch.statuses):
@@ -162,7 +163,7 @@ class WhatsAppWebhook:
             log.error("whatsapp handler failed: %s", type(exc).__name__)
             replies = [Reply(user_message_for(exc))]
         for reply in replies:
-            await self._sender.send(message.user_id, reply)
+            await self._port.send(CHANNEL, message.user_id, reply)
 
     def _record_status(self, update: StatusUpdate) -> None:
         self._stats.record_status(CHANNEL, update.message_id, update.status, update.at, update.error_code)

@@ -12,6 +12,7 @@ from bot.channels.inbox import InboxPump
 from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.settings import Settings
+from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
 WEBHOOK_SECRET = "s3cret-Token_for_tests"
@@ -91,8 +92,15 @@ def persons() -> RecordingPersons:
 
 
 @pytest.fixture
-def application(settings: Settings, handler: EchoHandler, persons: RecordingPersons) -> Application:
-    return build_application(settings, handler, persons)
+def shared_store(sqlite_db) -> SqlSharedKeyStore:
+    return SqlSharedKeyStore(sqlite_db)
+
+
+@pytest.fixture
+def application(
+    settings: Settings, handler: EchoHandler, persons: RecordingPersons, shared_store: SqlSharedKeyStore
+) -> Application:
+    return build_application(settings, handler, persons, shared_store)
 
 
 @pytest.fixture

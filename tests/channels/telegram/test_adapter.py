@@ -14,7 +14,8 @@ from bot.channels.telegram.adapter import (
     reply_to_send_kwargs,
     update_to_incoming,
 )
-from bot.channels.telegram.callback_data import MAX_CALLBACK_BYTES, ButtonCodec
+from bot.channels.telegram.callback_data import MAX_CALLBACK_BYTES, ButtonCodec, callback_keys
+from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.core.messages import Button, Location, MessageKind, Reply
 
 BOT_ID = 42
@@ -133,30 +134,23 @@ def test_button_press_round_trip_with_title_from_keyboard():
     assert incoming.display_name == "Awa"
 
 
-def test_long_payload_goes_through_a_short_key():
-    codec = ButtonCodec()
+def test_long_payload_goes_through_a_short_key(sqlite_db):
+    codec = ButtonCodec(callback_keys(SqlSharedKeyStore(sqlite_db)))
     payload = '/search_training{"filiere": "électricité bâtiment", "bassin": "Bignona"}'
     reply = Reply("x", buttons=(Button("Électricité", payload),))
     [kwargs] = reply_to_send_kwargs(1, reply, codec)
     data = kwargs["reply_markup"].inline_keyboard[0][0].callback_data
     assert len(data.encode()) <= MAX_CALLBACK_BYTES < len(payload.encode())
-    # Even without the keyboard on the pressed message, the map knows payload and title.
-    incoming = update_to_incoming(_press(data), codec)
+    # Even without the keyboard on the pressed message, the store knows payload and title,
+    # also for another process (its own store object on the same database).
+    other_process = ButtonCodec(callback_keys(SqlSharedKeyStore(sqlite_db)))
+    incoming = update_to_incoming(_press(data), other_process)
     assert (incoming.payload, incoming.text) == (payload, "Électricité")
 
 
 def test_unknown_key_is_an_empty_button_press():
     incoming = update_to_incoming(_press("k:0123456789abcdef01234567"), ButtonCodec())
     assert (incoming.kind, incoming.payload, incoming.text) == (MessageKind.BUTTON, None, "")
-
-
-def test_evicted_key_is_unknown():
-    codec = ButtonCodec(max_entries=2)
-    long_payloads = [f"/search_training{{\"filiere\": \"{'x' * 60}{i}\"}}" for i in range(3)]
-    keys = [codec.encode(Button(str(i), p)) for i, p in enumerate(long_payloads)]
-    assert codec.decode(keys[0]) == (None, None)
-    assert codec.decode(keys[2]) == (long_payloads[2], "2")
-    assert len(codec) == 2
 
 
 def test_garbage_callback_data_is_unknown():

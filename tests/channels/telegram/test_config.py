@@ -25,9 +25,9 @@ def test_good_token_passes():
     assert validate_token(f" {TOKEN} ") == TOKEN
 
 
-def test_build_application_refuses_a_bad_token(settings, handler, persons):
+def test_build_application_refuses_a_bad_token(settings, handler, persons, shared_store):
     with pytest.raises(TelegramConfigError):
-        build_application(settings.model_copy(update={"telegram_token": "nope"}), handler, persons)
+        build_application(settings.model_copy(update={"telegram_token": "nope"}), handler, persons, shared_store)
 
 
 def _cli(services) -> argparse.Namespace:

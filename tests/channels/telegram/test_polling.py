@@ -91,9 +91,11 @@ async def test_403_marks_the_person_unreachable_and_stops_sending(fake_api, poll
     await asyncio.sleep(0.2)
     assert persons.unreachable == [("telegram", str(BOB))]
     # A broadcast later (same sender) sends nothing more to that chat.
-    from bot.channels.telegram import SendOutcome, sender_of
+    from bot.channels.telegram import port_of
+    from bot.core.outbound import SendStatus
     from bot.core.messages import Reply
-    assert await sender_of(polling_bot).send(BOB, Reply("Portes ouvertes samedi")) is SendOutcome.BLOCKED
+    result = await port_of(polling_bot).send("telegram", str(BOB), Reply("Portes ouvertes samedi"))
+    assert result.status is SendStatus.UNREACHABLE
     assert len(fake_api.calls_to("sendMessage", BOB)) == 1
 
 

@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage.base import Base
 from bot.storage.database import Database
 from bot.storage.delivery_status import DeliveryStatusRepository, OutgoingStatus, SendErrorCount
+from bot.storage.shared_keys import SharedEntry, SqlSharedKeyStore
 from bot.web import create_app
 from tests.fakes.graph_api import FakeGraphAPI
 
@@ -101,11 +102,23 @@ def graph_api() -> Iterator[FakeGraphAPI]:
 
 
 @pytest.fixture
-def status_repo(tmp_path: Path) -> Iterator[DeliveryStatusRepository]:
+def wa_db(tmp_path: Path) -> Iterator[Database]:
     db = Database.from_url(f"sqlite:///{tmp_path / 'wa.sqlite3'}")
-    Base.metadata.create_all(db.engine, tables=[OutgoingStatus.__table__, SendErrorCount.__table__])
-    yield DeliveryStatusRepository(db)
+    Base.metadata.create_all(
+        db.engine, tables=[OutgoingStatus.__table__, SendErrorCount.__table__, SharedEntry.__table__]
+    )
+    yield db
     db.dispose()
+
+
+@pytest.fixture
+def status_repo(wa_db: Database) -> DeliveryStatusRepository:
+    return DeliveryStatusRepository(wa_db)
+
+
+@pytest.fixture
+def shared(wa_db: Database) -> SqlSharedKeyStore:
+    return SqlSharedKeyStore(wa_db)
 
 
 @pytest.fixture
@@ -137,8 +150,8 @@ def handler() -> RecordingHandler:
 
 
 @pytest.fixture
-async def channel(settings, handler, persons, status_repo, clock, inbox) -> AsyncIterator[WhatsAppChannel]:
-    built = build_whatsapp(settings, handler, persons, status_repo, inbox=inbox, clock=clock, backoff=0.01)
+async def channel(settings, handler, persons, status_repo, shared, clock, inbox) -> AsyncIterator[WhatsAppChannel]:
+    built = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=inbox, clock=clock, backoff=0.01)
     yield built
     await built.aclose()
 

@@ -12,11 +12,11 @@ from tests.channels.whatsapp.conftest import WA_ID, load, post_signed, text_payl
 
 
 async def test_accepted_messages_are_answered_by_the_next_process(
-    settings, handler, persons, status_repo, clock, inbox_queue, graph_api
+    settings, handler, persons, status_repo, shared, clock, inbox_queue, graph_api
 ):
     # First "process": the webhook accepts, but its pump never runs (it crashed after the 200).
     dead = InboxPump(inbox_queue)
-    first = build_whatsapp(settings, handler, persons, status_repo, inbox=dead, clock=clock, backoff=0.01)
+    first = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=dead, clock=clock, backoff=0.01)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(first.routes)), base_url="http://t") as c:
         for n in range(3):
             assert (await post_signed(c, text_payload(WA_ID, f"wamid.c{n}", f"message {n}"))).status_code == 200
@@ -25,7 +25,7 @@ async def test_accepted_messages_are_answered_by_the_next_process(
 
     # Restart: a new pump over the same database answers every accepted message, in order.
     pump = InboxPump(inbox_queue, idle_poll=0.02)
-    second = build_whatsapp(settings, handler, persons, status_repo, inbox=pump, clock=clock, backoff=0.01)
+    second = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=pump, clock=clock, backoff=0.01)
     await pump.start()
     await second.join()
     await pump.stop()
@@ -35,10 +35,10 @@ async def test_accepted_messages_are_answered_by_the_next_process(
 
 
 async def test_a_turn_cut_by_a_crash_is_handled_again_after_the_lease(
-    settings, handler, persons, status_repo, clock, inbox_queue, graph_api
+    settings, handler, persons, status_repo, shared, clock, inbox_queue, graph_api
 ):
     pump = InboxPump(inbox_queue, lease=timedelta(milliseconds=200), idle_poll=0.02)
-    channel = build_whatsapp(settings, handler, persons, status_repo, inbox=pump, clock=clock, backoff=0.01)
+    channel = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=pump, clock=clock, backoff=0.01)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(channel.routes)), base_url="http://t") as c:
         await post_signed(c, text_payload(WA_ID, "wamid.mid", "coupé"))
     # A worker leased the row and died mid-turn.

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.whatsapp import SendOutcome
 from bot.core.messages import Reply
+from bot.core.outbound import SendStatus
 from bot.logging_privacy import TALKATIVE_LOGGERS, install_privacy_filter
 from tests.channels.whatsapp.conftest import T0, WA_ID
 
@@ -29,7 +29,7 @@ async def test_whatsapp_send_logs_no_token_phone_or_text(channel, persons, setti
             install_privacy_filter()
         caplog.clear()
         with caplog.at_level(logging.DEBUG):
-            assert await channel.sender.send(WA_ID, Reply(TEXT)) is SendOutcome.SENT
+            assert (await channel.port.send("whatsapp", WA_ID, Reply(TEXT))).status is SendStatus.SENT
         logged = caplog.text
         # Loud, the HTTP libraries do log this send (so the capture works); quiet, they don't.
         assert any(r.name.startswith(("httpx", "httpcore")) for r in caplog.records) is not quiet

@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.broadcast.compose import build_broadcast
+from bot.core.outbound import ChannelPorts
 from bot.catalogue.loader import load_catalogue
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.console_accounts import ConsoleUserRepository
@@ -55,7 +56,7 @@ def console_services(tmp_path, sqlite_db):
 
 @pytest.fixture
 def console_app(console_services):
-    broadcast = build_broadcast(console_services, {})
+    broadcast = build_broadcast(console_services, ChannelPorts())
     return create_app([build_console(console_services, broadcast.service)])
 
 

@@ -4,7 +4,10 @@ import asyncio
 
 import pytest
 
-from bot.broadcast.ratelimit import BULK, INTERACTIVE, SlidingWindowLimiter
+from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.core.outbound import Lane
+
+BULK, INTERACTIVE = Lane.BULK, Lane.PRIORITY
 
 
 class VirtualTime:

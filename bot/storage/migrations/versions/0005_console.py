@@ -1,7 +1,7 @@
 """console: accounts, sessions, login throttle, audit log, treated questions, per-turn facts
 
-Revision ID: 0004_console
-Revises: 0003_durable_inbox_and_outbox
+Revision ID: 0005_console
+Revises: 0004_shared_keys
 Create Date: 2026-11-26 11:50:24.206615
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_console'
-down_revision = '0003_durable_inbox_and_outbox'
+revision = '0005_console'
+down_revision = '0004_shared_keys'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""A sliding-window rate limiter with a priority lane for conversation replies.
+"""A sliding-window rate limiter with a priority lane, one per channel (inside its outbound port).
 
 Why not a token bucket: a bucket lets a full bucket go out at once on top of the
 steady rate, so some one-second window sees more than ``rate`` messages. Here a
@@ -8,9 +8,9 @@ that interval, so no window of the platform's clock can hold more than
 ``capacity`` of our sends. Starts are also spaced by 1/rate so the load is even
 rather than a burst at the start of each second.
 
-Two lanes share the capacity: "interactive" (answers to people talking to the
-bot) is served first; "bulk" (broadcasts, reminders) only takes a slot when no
-interactive sender is waiting, and is the only lane a 429 pauses.
+Two lanes share the capacity: ``Lane.PRIORITY`` (answers to people talking to the
+bot, referent relays) is served first; ``Lane.BULK`` (broadcasts, reminders) only
+takes a slot when no priority sender is waiting, and is the only lane a 429 pauses.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-INTERACTIVE = "interactive"
-BULK = "bulk"
+from bot.core.outbound import Lane
+
 _IDLE_TICK = 0.002
 
 
@@ -83,11 +83,11 @@ class SlidingWindowLimiter:
         return max(0.0, self._paused_until - self._clock())
 
     def pause(self, seconds: float) -> None:
-        """A 429: no bulk send starts before ``seconds`` from now (interactive replies still go)."""
+        """A 429: no bulk send starts before ``seconds`` from now (priority sends still go)."""
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
-    async def acquire(self, lane: str = BULK) -> Slot:
-        if lane == INTERACTIVE:
+    async def acquire(self, lane: Lane = Lane.BULK) -> Slot:
+        if lane is Lane.PRIORITY:
             self._interactive_waiting += 1
             try:
                 return await self._wait_for_slot(lane)
@@ -104,7 +104,7 @@ class SlidingWindowLimiter:
             self._gate, self._gate_loop = asyncio.Lock(), loop
         return self._gate
 
-    async def _wait_for_slot(self, lane: str) -> Slot:
+    async def _wait_for_slot(self, lane: Lane) -> Slot:
         while True:
             now = self._clock()
             wait = self._wait_time(now, lane)
@@ -119,8 +119,8 @@ class SlidingWindowLimiter:
                 return Slot(self)
             await self._sleep(wait)
 
-    def _wait_time(self, now: float, lane: str) -> float:
-        if lane == BULK:
+    def _wait_time(self, now: float, lane: Lane) -> float:
+        if lane is Lane.BULK:
             if now < self._paused_until:
                 return self._paused_until - now
             if self._interactive_waiting:

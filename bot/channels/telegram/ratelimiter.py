@@ -1,0 +1,76 @@
+"""Telegram's limits as a python-telegram-bot ``BaseRateLimiter``: lanes, per chat, per bot.
+
+Every request the Bot makes passes through ``process_request``. Sends and edits to a
+chat are paced: about 1 message/s per chat (a short burst allowed, ``PerChatPacer``)
+and at most ``global_rate`` (≤ 30) per second for the whole bot, through a sliding
+window with two lanes. The lane comes from the caller as ``rate_limit_args``
+(``Lane.PRIORITY`` by default: replies, relays; ``Lane.BULK``: broadcasts). A 429
+pauses the bulk lane for the delay Telegram asks; the error goes back to the port,
+which decides to wait (priority) or hand the row back (bulk). Other calls
+(getUpdates, answerCallbackQuery, sendChatAction…) are not paced.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.telegram.flood import PerChatPacer, retry_after_seconds
+from bot.core.outbound import Lane
+
+TELEGRAM_MAX_RATE = 30.0
+PACED_ENDPOINTS = frozenset({
+    "sendMessage", "editMessageText", "sendPhoto", "sendDocument", "sendVoice", "sendVideo",
+    "sendLocation", "sendContact", "sendSticker", "copyMessage", "forwardMessage",
+})
+
+
+class TelegramRateLimiter(BaseRateLimiter[Lane]):
+    def __init__(
+        self,
+        global_rate: float = 25.0,
+        *,
+        per_chat_rate: float = 1.0,
+        per_chat_burst: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        # Never above Telegram's 30/s, whatever the settings say.
+        rate = min(max(global_rate, 0.1), TELEGRAM_MAX_RATE)
+        self.window = SlidingWindowLimiter(rate, clock=clock, sleep=sleep)
+        self._per_chat = PerChatPacer(per_chat_rate, per_chat_burst, clock=clock, sleep=sleep)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Lane | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if chat_id is None or endpoint not in PACED_ENDPOINTS:
+            return await callback(*args, **kwargs)
+        lane = rate_limit_args if isinstance(rate_limit_args, Lane) else Lane.PRIORITY
+        await self._per_chat.acquire(str(chat_id))
+        slot = await self.window.acquire(lane)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            # Nothing was delivered; every bulk send waits out the delay (a campaign pauses).
+            self.window.pause(retry_after_seconds(exc))
+            raise
+        finally:
+            slot.done()

@@ -1,0 +1,76 @@
+"""One unit of work per message turn: one session, one transaction, one commit.
+
+Without it a turn opened about ten transactions (get_or_create, state load, state
+save, person update…), each a pool checkout (with a pre-ping on PostgreSQL) and a
+commit. Inside ``unit_of_work(db)`` every ``db.session()`` of the repositories joins
+the same session instead; the scope commits once at the end, or rolls everything
+back if the turn raised. Work that must only happen once the data is committed
+(telling a referent about a new ticket) registers with ``after_commit``.
+
+The scope lives in a context variable: each asyncio task / thread has its own.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Scope:
+    db: Database
+    session: Session
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+_current: ContextVar[_Scope | None] = ContextVar("terrapro_unit_of_work", default=None)
+
+
+def current_session(db: Database) -> Session | None:
+    """The session of the unit of work in progress on ``db``, if any."""
+    scope = _current.get()
+    return scope.session if scope is not None and scope.db is db else None
+
+
+@contextmanager
+def unit_of_work(db: Database) -> Iterator[None]:
+    """Nested scopes join the outer one (a single commit, by the outermost)."""
+    if _current.get() is not None:
+        yield
+        return
+    session = db.new_session()
+    scope = _Scope(db, session)
+    token = _current.set(scope)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _current.reset(token)
+        session.close()
+    for callback in scope.after_commit:
+        try:
+            callback()
+        except Exception as exc:  # the turn is committed: a failing callback must not undo its answer
+            log.error("after-commit callback failed: %s", type(exc).__name__)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current unit of work has committed (now, outside one)."""
+    scope = _current.get()
+    if scope is None:
+        callback()
+    else:
+        scope.after_commit.append(callback)
