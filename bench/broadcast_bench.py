@@ -41,7 +41,6 @@ from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import Person, Subscription  # noqa: E402
 from bot.storage.subscriptions import SubscriptionRepository  # noqa: E402
 
-
 # --- the fake platform ------------------------------------------------------------------
 
 class FakeApi:

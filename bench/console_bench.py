@@ -32,11 +32,11 @@ from bot.storage.base import utcnow  # noqa: E402
 from bot.storage.console_accounts import ConsoleUserRepository  # noqa: E402
 from bot.storage.console_tables import TurnFact  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
-from bot.storage.turn_facts import week_number  # noqa: E402
 from bot.storage.handoff import HandoffRepository  # noqa: E402
 from bot.storage.models import HandoffTicket, Person, UnansweredQuestion  # noqa: E402
 from bot.storage.persons import PersonRepository  # noqa: E402
 from bot.storage.subscriptions import SubscriptionRepository  # noqa: E402
+from bot.storage.turn_facts import week_number  # noqa: E402
 from bot.web.app import create_app  # noqa: E402
 from bot.web.console import build_console  # noqa: E402
 from bot.web.console.security import hash_password  # noqa: E402

@@ -399,7 +399,7 @@ def run_rasa(venv: Path, nlu_dir: Path, config: Path, gold: list[Example], workd
             wait_ready(port, server, timeout_s=600)
         except RuntimeError as exc:
             server_log.flush()
-            raise RuntimeError(f"{exc}\n" + tail((workdir / "rasa-server.log").read_text()))
+            raise RuntimeError(f"{exc}\n" + tail((workdir / "rasa-server.log").read_text())) from exc
         load_s = time.perf_counter() - t0
         log(f"  server ready on 127.0.0.1:{port} after {load_s:.1f}s")
         run = Run("rasa")

@@ -39,7 +39,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import OPEN_TICKET_STATUSES, ConversationState, HandoffTicket, Person  # noqa: E402
 from bot.storage.turns import TurnRunner  # noqa: E402
-from bot.storage.unit_of_work import current_session, unit_of_work  # noqa: E402
+from bot.storage.unit_of_work import current_session  # noqa: E402
 
 TEXTS = ["ou apprendre le solaire ?", "formation mecanique a diouloulou", "c'est combien ?", "merci",
          "kel formation couture a kafountine", "dama bëgg jàng mekanik"]

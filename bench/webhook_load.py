@@ -185,8 +185,11 @@ def main() -> int:
                 conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     latencies = sorted(got[k] - posted[k] for k in posted if k in got)
     lost = sum(1 for k in posted if k not in got)
-    p = (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan"))
-    print(f"setup={args.setup} processes={count} offered={'burst %d' % args.burst if args.burst else '%.0f msg/s' % args.rate}"
+    def p(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
+
+    offered = f"burst {args.burst}" if args.burst else f"{args.rate:.0f} msg/s"
+    print(f"setup={args.setup} processes={count} offered={offered}"
           f" people={args.people} graph_latency={args.latency * 1000:.0f}ms")
     print(f"accepted {len(posted)}/{total}, answered {len(latencies)}, lost {lost}, 503s {busy}, refused {refused}")
     print(f"answered/s over the run {len(latencies) / max(1e-9, t_end - t0):.1f}; "

@@ -8,7 +8,8 @@ content, it never loads the NLU model). Parts, bottom up:
 - content: ``catalogue``, fuzzy ``search``, ``texts``, ``events``;
 - ``nlu``: the intent/entity engine (trained or loaded from its cache);
 - ``actions`` / ``runner``: the rasa-sdk actions and their executor;
-- ``conversation``: the core (one message in, replies out);
+- ``conversation``: the core (one message in, replies out), counted and timed;
+- ``metrics``, ``health``: what `GET /metrics` and `GET /health` serve;
 - ``handoff``: the referents' queue, console and worker;
 - ``admin_broadcast()`` / ``sending_broadcast()``: campaigns, without or with the channels.
 
@@ -33,8 +34,6 @@ from bot.settings import Settings
 from bot.storage import schema
 from bot.storage.database import Database
 from bot.storage.locks import InProcessUserLocks, RedisUserLocks, UserLocks
-from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
-from bot.storage.turns import TurnRunner
 from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
@@ -45,6 +44,8 @@ from bot.storage.repositories import (
     SubscriptionRepository,
     UnansweredRepository,
 )
+from bot.storage.shared_keys import RedisSharedKeyStore, SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turns import TurnRunner
 
 if TYPE_CHECKING:  # the parts above storage and content are imported when first built
     from rasa_sdk.executor import ActionExecutor
@@ -55,6 +56,9 @@ if TYPE_CHECKING:  # the parts above storage and content are imported when first
     from bot.core.conversation import ConversationService
     from bot.handoff.compose import Handoff
     from bot.nlu.engine import NluEngine
+    from bot.observability.health import HealthCheck
+    from bot.observability.metrics import Metrics
+    from bot.storage.operations import OperationsRepository
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +173,12 @@ class App:
 
     @cached_property
     def conversation(self) -> ConversationService:
-        from bot.core.conversation import ConversationService
+        """The core (counted and timed for `/metrics`)."""
+        from bot.observability.metrics import MeasuredConversation
         from bot.storage.turn_facts import TurnFactRepository
 
-        return ConversationService(
+        return MeasuredConversation(
+            self.metrics,
             nlu=self.nlu, runner=self.runner, persons=self.persons, states=self.states,
             texts=self.texts, places=self.search, locks=self.storage.locks,
             threshold=self.settings.nlu_threshold, gate=self.handoff.gate,
@@ -203,6 +209,33 @@ class App:
         from bot.channels.outbound import build_sending_broadcast
 
         return build_sending_broadcast(self)
+
+    # -- operations ---------------------------------------------------------------------
+
+    @cached_property
+    def operations(self) -> OperationsRepository:
+        from bot.storage.operations import OperationsRepository
+
+        return OperationsRepository(self.db)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from bot.observability.metrics import Metrics
+
+        metrics = Metrics()
+        metrics.watch_database(self.operations)
+        return metrics
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        from bot.observability.health import HealthCheck
+
+        redis_ping = None
+        if self.settings.redis_url:
+            from bot.storage.redis_client import connect_async
+
+            redis_ping = connect_async(self.settings.redis_url).ping
+        return HealthCheck(self.operations, redis_ping)
 
     def close(self) -> None:
         if "storage" in self.__dict__:

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,20 @@ if TYPE_CHECKING:
 def main(argv: list[str] | None = None) -> int:
     settings = cache(Settings)
     app = cache(lambda: _app(settings()))
+    args = build_parser(settings, app).parse_args(argv)
+    configure_logging(settings().log_level)
+    try:
+        result = args.run(args)
+    except TerraProError as exc:
+        print(f"erreur : {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
 
+
+def build_parser(settings: Callable[[], Settings], app: Callable[[], App]) -> argparse.ArgumentParser:
+    """Every command; nothing is built until a command's ``run`` calls ``app()``."""
     parser = argparse.ArgumentParser(prog="terrapro", description="Assistant d'orientation TerraPro")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -56,17 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     register_console(sub, lambda: app().storage, settings)
     _register_servers(sub, app)
-
-    args = parser.parse_args(argv)
-    configure_logging(settings().log_level)
-    try:
-        result = args.run(args)
-    except TerraProError as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    return int(result or 0)
+    return parser
 
 
 def configure_logging(level: str) -> None:

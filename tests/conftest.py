@@ -15,7 +15,7 @@ import pytest
 import redis
 import redis.asyncio
 
-from bot.channels.inbox import InboxPump
+from bot.core.pump import QueuePump
 from bot.storage.base import Base
 from bot.storage.database import Database
 from bot.storage.queue import DurableQueue, InboxItem
@@ -133,11 +133,11 @@ def inbox_queue(tmp_path: Path) -> Iterator[DurableQueue]:
 
 
 @pytest.fixture
-async def inbox(inbox_queue: DurableQueue) -> AsyncIterator[InboxPump]:
+async def inbox(inbox_queue: DurableQueue) -> AsyncIterator[QueuePump]:
     """A running inbox pump (channels register their handlers on it)."""
     from datetime import timedelta
 
-    pump = InboxPump(inbox_queue, idle_poll=0.02, retry_delay=timedelta(milliseconds=10))
-    await pump.start()
+    pump = QueuePump(inbox_queue, idle_poll=0.02, retry_delay=timedelta(milliseconds=10))
+    pump.start()
     yield pump
     await pump.stop()

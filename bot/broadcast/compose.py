@@ -33,7 +33,7 @@ def build_broadcast(
     concurrency: int | None = None,
     worker_interval: float = 30.0,
 ) -> Broadcast:
-    """``services``: bot.app.Services (uses .settings, .db, .subscriptions, .catalogue).
+    """``services``: the composition root's App (uses .settings, .db, .subscriptions, .catalogue, .events).
 
     ``ports``: the process's outbound ports (the same ones replies and relays use, so a
     channel has one rate limiter whose priority lane serves replies before broadcasts).

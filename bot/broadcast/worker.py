@@ -68,5 +68,5 @@ class BroadcastWorker:
                 log.exception("broadcast worker tick failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass

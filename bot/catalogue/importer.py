@@ -10,7 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from bot.catalogue.loader import (
-    CATALOGUE_FILE, COURSE_COLUMNS, EVENT_COLUMNS, EVENTS_FILE, load_catalogue_checked, load_events_checked,
+    CATALOGUE_FILE,
+    COURSE_COLUMNS,
+    EVENT_COLUMNS,
+    EVENTS_FILE,
+    load_catalogue_checked,
+    load_events_checked,
 )
 
 

@@ -1,8 +1,8 @@
 """The training catalogue as immutable values: courses, events, places, filières."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime as dt
+from dataclasses import dataclass, field
 
 # Only rows restating the TerraPro document are facts; everything else is a sample
 # the bot must present as unconfirmed.

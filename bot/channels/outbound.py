@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from collections.abc import Callable
 from typing import Any
 
 from bot.broadcast.compose import Broadcast, build_broadcast
@@ -43,17 +42,6 @@ class InitialisingTelegramPort:
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         await self._ensure_ready()
         return await self._port.edit(channel, external_id, message_ref, reply)
-
-
-class CoreOnFirstMessage:
-    """A send-only process never handles a message: the core, and its NLU model, are
-    built only if one arrives anyway."""
-
-    def __init__(self, build_core: Callable[[], MessageHandler]) -> None:
-        self._build_core = build_core
-
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        return await self._build_core().handle(message)
 
 
 class CoreOnFirstMessage:

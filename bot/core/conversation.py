@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from bot.core import slots as slot_names
 from bot.catalogue.model import Place
 from bot.catalogue.places import haversine_km
+from bot.core import slots as slot_names
 from bot.core.action_runner import ActionRunner
 from bot.core.errors import user_message_for
 from bot.core.input import clean

@@ -21,7 +21,7 @@ class Texts:
     guidance: dict[str, Any]
 
     @classmethod
-    def load(cls, content_dir: Path) -> "Texts":
+    def load(cls, content_dir: Path) -> Texts:
         entries = _read_yaml(content_dir / "texts.yml")
         guidance = _read_yaml(content_dir / "guidance.yml")
         for key, value in entries.items():

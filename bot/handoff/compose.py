@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
+from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.catalogue.model import Catalogue
 from bot.core.outbound import ChannelPorts
 from bot.core.ports import MessageHandler
-from bot.handoff.bus import CallerLoopBus, InProcessBus, NotificationBus, RedisBus, RedisConsumer
-from bot.broadcast.composer import BroadcastComposer, draft_store
+from bot.core.pump import QueuePump
+from bot.handoff.bus import OutboxBus
 from bot.handoff.console import ReferentConsole
 from bot.handoff.gate import HandoffGate
-from bot.handoff.notifications import NotificationDispatcher
+from bot.handoff.notifications import NotificationDispatcher, OutboxDelivery
 from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
@@ -22,14 +22,15 @@ from bot.reports.digest import CoordinatorDigest
 from bot.reports.messages import load_messages
 from bot.reports.weekly import WeeklyReport
 from bot.settings import Settings
-from bot.storage.console_views import ConsoleViews
-from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.base import utcnow
+from bot.storage.console_views import ConsoleViews
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
+from bot.storage.queue import DurableQueue, OutboxItem
 from bot.storage.referents import NoticeRepository, ReferentRepository
 from bot.storage.shared_keys import SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turn_facts import TurnFactRepository
 
 
 @dataclass
@@ -40,8 +41,9 @@ class Handoff:
     worker: HandoffWorker
     ports: ChannelPorts
     dispatcher: NotificationDispatcher
-    bus: NotificationBus
-    consumer: RedisConsumer | None
+    bus: OutboxBus
+    # Delivers what was written to the outbox and not sent at once (any process, with retries).
+    outbox: QueuePump
     referents: ReferentRepository
 
     def handler(self, core: MessageHandler) -> RoutingHandler:
@@ -50,14 +52,12 @@ class Handoff:
 
     def start(self) -> None:
         """Inside the running event loop of a process that can send (Telegram and/or WhatsApp)."""
+        self.outbox.start()
         self.worker.start()
-        if self.consumer is not None:
-            self.consumer.start()
 
     async def stop(self) -> None:
         await self.worker.stop()
-        if self.consumer is not None:
-            await self.consumer.stop()
+        await self.outbox.stop()
 
 
 def composer_for(catalogue: Catalogue | None, shared: SharedKeyStore) -> BroadcastComposer:
@@ -83,7 +83,6 @@ def build_handoff(
     persons: PersonRepository,
     catalogue: Catalogue | None,
     clock: Clock = utcnow,
-    redis_client: Any = None,
     worker_interval: float = 15.0,
     ports: ChannelPorts | None = None,
     shared: SharedKeyStore | None = None,
@@ -94,19 +93,11 @@ def build_handoff(
     notices = NoticeRepository(db)
     ports = ports if ports is not None else ChannelPorts()
     dispatcher = NotificationDispatcher(ports, notices)
-    consumer: RedisConsumer | None = None
-    bus: NotificationBus
-    if settings.redis_url or redis_client is not None:
-        if redis_client is None:
-            from bot.storage.redis_client import connect_async
-
-            redis_client = connect_async(settings.redis_url)
-        bus = RedisBus(redis_client)
-        consumer = RedisConsumer(bus, dispatcher, lambda: ports.channels)
-    else:
-        bus = InProcessBus(dispatcher)
+    outbox = QueuePump(DurableQueue(db, OutboxItem), lease=timedelta(seconds=settings.inbox_lease_seconds))
+    bus = OutboxBus(db, DurableQueue(db, OutboxItem), outbox)
+    outbox.register_all(lambda: ports.channels, OutboxDelivery(dispatcher, bus))
     service = HandoffService(
-        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=CallerLoopBus(bus),
+        handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
     )
@@ -116,5 +107,5 @@ def build_handoff(
             service, composer_for(catalogue, shared or SqlSharedKeyStore(db)), build_digest(settings, db, clock)
         ),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
-        bus=bus, consumer=consumer, referents=referents,
+        bus=bus, outbox=outbox, referents=referents,
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.core.policy import is_stop
 from bot.core.messages import IncomingMessage, MessageKind, Reply
+from bot.core.policy import is_stop
 from bot.handoff import texts
 from bot.handoff.service import RATE_PAYLOAD, HandoffService
 from bot.storage.records import PersonRecord

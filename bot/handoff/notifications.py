@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.core.messages import Button, Reply
-from bot.core.outbound import OutboundPort
+from bot.core.outbound import OutboundPort, SendResult, SendStatus
+from bot.core.pump import GiveUp, RetryLater
+from bot.handoff import texts
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,9 @@ class Notification:
     edit_ref: str | None = None
     # (ticket id, referent id): remember the sent message so it can be edited when the ticket is taken.
     notice_for: tuple[int, int] | None = None
+    # (channel, external id, first name): whom to tell, and about whom, if this can never be delivered
+    # (a referent's relay to a young person whose WhatsApp window closed).
+    on_failure: tuple[str, str, str] | None = None
 
     def to_json(self) -> str:
         return json.dumps({
@@ -31,18 +36,21 @@ class Notification:
             "buttons": [[b.title, b.payload] for b in self.reply.buttons],
             "edit_ref": self.edit_ref,
             "notice_for": list(self.notice_for) if self.notice_for else None,
+            "on_failure": list(self.on_failure) if self.on_failure else None,
         }, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Notification:
         data: dict[str, Any] = json.loads(raw)
         notice = data.get("notice_for")
+        failure = data.get("on_failure")
         return cls(
             channel=str(data["channel"]),
             external_id=str(data["external_id"]),
             reply=Reply(str(data.get("text") or ""), tuple(Button(str(t), str(p)) for t, p in data.get("buttons") or [])),
             edit_ref=data.get("edit_ref"),
             notice_for=(int(notice[0]), int(notice[1])) if notice else None,
+            on_failure=(str(failure[0]), str(failure[1]), str(failure[2])) if failure else None,
         )
 
 
@@ -57,17 +65,52 @@ class NotificationDispatcher:
         self._port = port
         self._notices = notices
 
-    async def dispatch(self, notification: Notification) -> None:
-        # A failed delivery must not stop the queue: logged (no text, no id) and dropped;
-        # re-announcement covers lost announcements.
+    async def dispatch(self, notification: Notification) -> SendResult:
+        """Send (or edit) once; never raises for a delivery problem."""
         try:
             if notification.edit_ref is not None:
-                await self._port.edit(
+                return await self._port.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
                 )
-                return
             result = await self._port.send(notification.channel, notification.external_id, notification.reply)
             if result.sent and result.message_ref and notification.notice_for:
                 await asyncio.to_thread(self._notices.record, *notification.notice_for, result.message_ref)
+            return result
         except Exception as exc:
             log.error("handoff delivery failed on %s: %s", notification.channel, type(exc).__name__)
+            return SendResult.failed(type(exc).__name__)
+
+
+class OutboxDelivery:
+    """The outbox pump's handler for hand-off notifications (any channel).
+
+    A platform "later" is retried after the delay it gave; a final failure is recorded,
+    and whoever the notification names in ``on_failure`` is told in plain words.
+    """
+
+    def __init__(self, dispatcher: NotificationDispatcher, bus: Any) -> None:
+        self._dispatcher = dispatcher
+        self._bus = bus  # a NotificationBus (bot.handoff.bus)
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        try:
+            notification = Notification.from_json(payload["notification"])
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise GiveUp("malformed notification") from None
+        result = await self._dispatcher.dispatch(notification)
+        if result.sent:
+            return
+        if result.status is SendStatus.RETRY_LATER:
+            raise RetryLater("retry_after", max(1.0, result.retry_after or 1.0))
+        if notification.on_failure and notification.edit_ref is None:
+            channel, external_id, who = notification.on_failure
+            await self._bus.publish(Notification(channel, external_id, Reply(failure_text(result, who))))
+        raise GiveUp(f"{result.status.value}: {result.reason or '-'}")
+
+
+def failure_text(result: SendResult, who: str) -> str:
+    if result.status is SendStatus.WINDOW_CLOSED:
+        return texts.RELAY_FAILED_WINDOW.format(who=who)
+    if result.status is SendStatus.UNREACHABLE:
+        return texts.RELAY_FAILED_UNREACHABLE.format(who=who)
+    return texts.RELAY_FAILED.format(who=who)

@@ -214,7 +214,10 @@ class HandoffService:
         person = self._persons.get(ticket.person_id)
         if person is not None:
             body = text.strip()[:MAX_RELAY]
-            await self._to_person(person, Reply(texts.REFERENT_SAYS.format(name=referent.name, text=body)))
+            await self._to_person(
+                person, Reply(texts.REFERENT_SAYS.format(name=referent.name, text=body)),
+                on_failure=(REFERENT_CHANNEL, referent.telegram_id, _who(person)),
+            )
         return []
 
     # -- after ---------------------------------------------------------------------------
@@ -298,8 +301,10 @@ class HandoffService:
         return self.handoffs.rate(ticket_id, person.id, rating)
 
     # -- helpers -------------------------------------------------------------------------
-    async def _to_person(self, person: PersonRecord, reply: Reply) -> None:
-        await self._bus.publish(Notification(person.channel, person.external_id, reply))
+    async def _to_person(
+        self, person: PersonRecord, reply: Reply, on_failure: tuple[str, str, str] | None = None
+    ) -> None:
+        await self._bus.publish(Notification(person.channel, person.external_id, reply, on_failure=on_failure))
 
     def _minutes_since(self, moment: datetime) -> int:
         return max(0, int((self._clock() - moment).total_seconds() // 60))

@@ -50,6 +50,13 @@ PERSON_SAYS = "{who} : {text}"
 CLOSED_BY_STAFF = "L'équipe TerraPro a clos ta demande. Je reste là si tu as d'autres questions."
 CLOSED_BY_STAFF_REFERENT = "La demande n°{id} a été fermée par un·e administrateur·rice depuis la console."
 NOTICE_CLOSED = "Demande n°{id} ({bassin}) : fermée depuis la console."
+# A referent's message that could not reach the young person, said plainly.
+RELAY_FAILED_WINDOW = (
+    "⚠️ Ton message à {who} n'est pas parti : WhatsApp n'autorise plus à lui écrire "
+    "(plus de 24 h sans message de sa part). Tu pourras lui répondre dès que {who} réécrira."
+)
+RELAY_FAILED_UNREACHABLE = "⚠️ Ton message à {who} n'est pas parti : cette personne ne peut plus être jointe (bot bloqué ou numéro fermé)."
+RELAY_FAILED = "⚠️ Ton message à {who} n'est pas parti, malgré plusieurs essais. Réessaie plus tard ou contacte la coordination."
 PERSON_LEFT = "{who} a annulé la demande n°{id}. La conversation est finie."
 PERSON_STOPPED = "{who} a écrit STOP : la demande n°{id} est close."
 PRESENT = "C'est noté : tu es présent·e, les nouvelles demandes te seront proposées."

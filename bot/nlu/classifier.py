@@ -16,7 +16,7 @@ class SparseRows:
     n_features: int
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> "SparseRows":
+    def from_rows(cls, rows: list[tuple[np.ndarray, np.ndarray]], n_features: int) -> SparseRows:
         lengths = np.array([len(r[0]) for r in rows], dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum(lengths)])
         indices = np.concatenate([r[0] for r in rows]) if rows else np.empty(0, np.int32)
@@ -85,8 +85,8 @@ def train_softmax(
     feat_ids = feat_sorted[starts]
     data_sorted = x.data[order][:, None]
     row_sorted = row_of[order]
-    m_w = np.zeros_like(w); v_w = np.zeros_like(w)
-    m_b = np.zeros_like(b); v_b = np.zeros_like(b)
+    m_w, v_w = np.zeros_like(w), np.zeros_like(w)
+    m_b, v_b = np.zeros_like(b), np.zeros_like(b)
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for step in range(1, epochs + 1):
         z = _row_sums(w[x.indices] * x.data[:, None], x.indptr, n) + b

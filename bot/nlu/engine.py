@@ -95,7 +95,7 @@ class IntentModel:
         docs: list[tuple[list[str], list[str]]],
         labels: list[str],
         config: TrainingConfig = TrainingConfig(),
-    ) -> "IntentModel":
+    ) -> IntentModel:
         intents = sorted(set(labels))
         featurizer = Featurizer.fit(docs)
         rows = [featurizer.transform(words, markers) for words, markers in docs]
@@ -133,7 +133,7 @@ class IntentModel:
                 os.unlink(tmp)
 
     @classmethod
-    def load(cls, path: Path) -> "IntentModel":
+    def load(cls, path: Path) -> IntentModel:
         with np.load(path, allow_pickle=False) as data:
             words = [str(w) for w in data["word_vocab"]]
             chars = [str(c) for c in data["char_vocab"]]
@@ -185,7 +185,7 @@ class NluEngine:
         extra_values: Mapping[str, Mapping[str, str]] | None = None,
         config: TrainingConfig = TrainingConfig(),
         examples: Sequence[Example] | None = None,
-    ) -> "NluEngine":
+    ) -> NluEngine:
         """Train from ``nlu_data_dir`` (or from ``examples`` when given, e.g. one CV fold)."""
         started = time.perf_counter()
         nlu_data_dir = Path(nlu_data_dir)
@@ -220,7 +220,7 @@ class NluEngine:
         nlu_data_dir: Path,
         cache_dir: Path,
         extra_values: Mapping[str, Mapping[str, str]] | None = None,
-    ) -> "NluEngine":
+    ) -> NluEngine:
         """The cached model for these training files, trained and cached on a miss."""
         nlu_data_dir = Path(nlu_data_dir)
         cache_path = Path(cache_dir) / f"intent-{cache_key(nlu_data_dir)}.npz"

@@ -168,7 +168,7 @@ class EntityExtractor:
         nlu_data_dir: Path,
         extra_values: Mapping[str, Mapping[str, str]] | None = None,
         known_words: Iterable[str] = (),
-    ) -> "EntityExtractor":
+    ) -> EntityExtractor:
         return cls(build_dictionaries(nlu_data_dir, extra_values), known_words)
 
     def _fuzzy_one(self, word: str) -> tuple[str, float] | None:

@@ -44,7 +44,7 @@ class Featurizer:
         return len(self.word_index) + len(self.char_index)
 
     @classmethod
-    def fit(cls, docs: list[tuple[list[str], list[str]]]) -> "Featurizer":
+    def fit(cls, docs: list[tuple[list[str], list[str]]]) -> Featurizer:
         """``docs``: (normalised words, marker tokens) per training example."""
         word_df: dict[str, int] = {}
         char_df: dict[str, int] = {}

@@ -9,7 +9,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.privacy import redact_id
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
 from bot.storage.models import (
@@ -22,6 +21,7 @@ from bot.storage.models import (
     Subscription,
     UnansweredQuestion,
 )
+from bot.storage.privacy import redact_id
 from bot.storage.records import InvalidValue, PersonRecord
 
 if TYPE_CHECKING:

@@ -140,14 +140,27 @@ class DurableQueue:
             return session.connection().execute(statement).first() is not None
 
     def claim(self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60),
-              now: datetime | None = None) -> list[QueueItem]:
+              now: datetime | None = None, channels: tuple[str, ...] | None = None) -> list[QueueItem]:
         """Lease up to ``limit`` rows, each the oldest unfinished row of its key.
 
-        Each lease is one conditional UPDATE, so two workers never hold the same
-        row, and a key's next row is never claimable while an earlier one is
-        unfinished: order per key holds across processes.
+        ``channels``: only rows of these channels (a process takes what it can deliver).
+        Each lease is a conditional UPDATE, so two workers never hold the same row, and
+        a key's next row is never claimable while an earlier one is unfinished: order
+        per key holds across processes.
         """
-        now = now or utcnow()
+        t = self._table
+        where = [] if channels is None else [t.c.channel.in_(channels)]
+        return self._claim(worker, where, limit, lease, now or utcnow())
+
+    def claim_one(self, channel: str, dedupe_id: str, worker: str, *,
+                  lease: timedelta = timedelta(seconds=60)) -> QueueItem | None:
+        """Lease this very row now, if it is ready and first of its key (else a pump takes it later)."""
+        t = self._table
+        where = [t.c.channel == str(channel)[:16], t.c.dedupe_id == normalise_id(dedupe_id)]
+        found = self._claim(worker, where, 1, lease, utcnow())
+        return found[0] if found else None
+
+    def _claim(self, worker: str, where: list[Any], limit: int, lease: timedelta, now: datetime) -> list[QueueItem]:
         t = self._table
         older = t.alias("older")
         first_of_key = ~select(older.c.id).where(
@@ -157,7 +170,7 @@ class DurableQueue:
             and_(t.c.status == QUEUED, t.c.available_at <= now),
             and_(t.c.status == LEASED, t.c.lease_until < now),
         )
-        candidates = select(t.c.id, t.c.status).where(ready, first_of_key).order_by(t.c.id).limit(limit)
+        candidates = select(t.c.id, t.c.status).where(ready, first_of_key, *where).order_by(t.c.id).limit(limit)
         claimed: list[QueueItem] = []
         # One transaction: on SQLite it holds the write lock once; on PostgreSQL each
         # conditional UPDATE waits for a competing claimer and then sees the row taken.

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.storage.privacy import scrub
 from bot.storage.base import as_utc, utcnow
 from bot.storage.database import Database
 from bot.storage.models import UnansweredQuestion
+from bot.storage.privacy import scrub
 from bot.storage.records import UnansweredRecord
 
 MAX_TEXT = 500

@@ -1,24 +1,47 @@
-"""ASGI app factory: the channels' routes, a health check, one error mapping."""
+"""ASGI app factory: the channels' routes, `/health`, `/metrics`, one error mapping."""
 from __future__ import annotations
 
+import asyncio
 import logging
-from contextlib import asynccontextmanager
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.errors import TerraProError, http_status_for, user_message_for
+from bot.core.errors import ServiceUnavailable, TerraProError, http_status_for, user_message_for
+
+if TYPE_CHECKING:
+    from bot.observability.health import HealthCheck
+    from bot.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[], Awaitable[None] | None]
 
 
-async def _health(_request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok"})
+def _health_route(health: HealthCheck | None) -> Route:
+    async def endpoint(_request: Request) -> JSONResponse:
+        components = await health.report() if health is not None else {}
+        if any(state == "down" for state in components.values()):
+            return JSONResponse({"status": "down", **components}, status_code=http_status_for(ServiceUnavailable()))
+        return JSONResponse({"status": "ok", **components})
+
+    return Route("/health", endpoint, methods=["GET"])
+
+
+def _metrics_route(metrics: Metrics) -> Route:
+    from bot.observability.metrics import CONTENT_TYPE
+
+    async def endpoint(_request: Request) -> Response:
+        # The database gauges are read at scrape time: off the event loop.
+        body = await asyncio.to_thread(metrics.exposition)
+        return Response(body, media_type=CONTENT_TYPE)
+
+    return Route("/metrics", endpoint, methods=["GET"])
 
 
 async def _on_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -34,7 +57,10 @@ def create_app(
     *,
     on_startup: Sequence[Hook] | None = None,
     on_shutdown: Sequence[Hook] | None = None,
+    health: HealthCheck | None = None,
+    metrics: Metrics | None = None,
 ) -> Starlette:
+    """``health``: what `/health` checks (nothing: always ok); ``metrics``: served on `/metrics` if given."""
     @asynccontextmanager
     async def lifespan(_app: Starlette):
         for hook in on_startup or ():
@@ -45,8 +71,9 @@ def create_app(
             for hook in on_shutdown or ():
                 await _maybe_await(hook())
 
+    own_routes = [_health_route(health)] + ([_metrics_route(metrics)] if metrics is not None else [])
     return Starlette(
-        routes=[Route("/health", _health, methods=["GET"]), *routes],
+        routes=[*own_routes, *routes],
         exception_handlers={TerraProError: _on_error, Exception: _on_error},
         lifespan=lifespan,
     )

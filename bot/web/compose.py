@@ -5,6 +5,9 @@ import logging
 
 from starlette.applications import Starlette
 
+from bot.broadcast.compose import build_broadcast
+from bot.channels.inbox import build_inbox_pump
+from bot.channels.outbound import BroadcastWorkerTask
 from bot.channels.telegram import (
     TelegramInbox,
     build_application,
@@ -13,9 +16,6 @@ from bot.channels.telegram import (
     stop_application,
     telegram_routes,
 )
-from bot.broadcast.compose import build_broadcast
-from bot.channels.inbox import build_inbox_pump
-from bot.channels.outbound import BroadcastWorkerTask
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
@@ -58,4 +58,6 @@ def build_web_app(services) -> Starlette:
         log.warning("no channel configured: only /health and /console are served")
     routes.append(build_console(services, broadcast.service))
     on_shutdown.append(services.close)
-    return create_app(routes, on_startup=on_startup, on_shutdown=on_shutdown)
+    return create_app(
+        routes, on_startup=on_startup, on_shutdown=on_shutdown, health=services.health, metrics=services.metrics
+    )

@@ -9,8 +9,8 @@ import pytest
 
 from bot.catalogue.loader import load_catalogue
 from bot.core.messages import IncomingMessage, MessageKind, Reply
-from bot.handoff.compose import Handoff, build_handoff
 from bot.core.outbound import Lane, SendResult
+from bot.handoff.compose import Handoff, build_handoff
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
@@ -46,6 +46,8 @@ class FakeOutbox:
     sent: list[Sent] = field(default_factory=list)
     edits: list[tuple[str, str, str, Reply]] = field(default_factory=list)
     unreachable: set[str] = field(default_factory=set)
+    # external id -> results to answer before sending for real (e.g. a 429, a closed window).
+    scripted: dict[str, list[SendResult]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(100)
@@ -53,6 +55,8 @@ class FakeOutbox:
     async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
         if external_id in self.unreachable:
             return SendResult.unreachable("a bloqué le bot")
+        if self.scripted.get(external_id):
+            return self.scripted[external_id].pop(0)
         ref = str(next(self._ids)) if channel == "telegram" else None
         self.sent.append(Sent(channel, external_id, reply, ref))
         return SendResult.ok(ref)
@@ -131,7 +135,7 @@ class World:
 
 
 def make_world(db: Database, clock: FakeClock | None = None, outbox: FakeOutbox | None = None,
-               *, redis_client=None, renotify_minutes: int = 15) -> World:
+               *, renotify_minutes: int = 15, channels: tuple[str, ...] = ("telegram", "whatsapp")) -> World:
     settings = Settings(content_dir=PROJECT_ROOT / "content", handoff_renotify_minutes=renotify_minutes,
                         redis_url="")
     clock = clock or FakeClock()
@@ -139,10 +143,9 @@ def make_world(db: Database, clock: FakeClock | None = None, outbox: FakeOutbox 
     persons = PersonRepository(db)
     handoffs = HandoffRepository(db)
     handoff = build_handoff(settings, db=db, handoffs=handoffs, persons=persons,
-                            catalogue=load_catalogue(settings.content_dir), clock=clock,
-                            redis_client=redis_client)
-    handoff.ports.register("telegram", outbox)
-    handoff.ports.register("whatsapp", outbox)
+                            catalogue=load_catalogue(settings.content_dir), clock=clock)
+    for channel in channels:  # the ports this "process" has
+        handoff.ports.register(channel, outbox)
     return World(db, settings, clock, outbox, persons, handoffs, handoff, GatedCore(persons, handoff.gate))
 
 

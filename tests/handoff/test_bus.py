@@ -1,81 +1,106 @@
-"""Notifications through Redis: any worker that can send on a channel delivers them."""
+"""Hand-off notifications through the durable outbox: written first, delivered at once when
+possible, otherwise by the outbox pump of any process that has the channel, with retries."""
 from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
 from bot.core.messages import Button, Reply
-from bot.handoff.bus import RedisBus, RedisConsumer
+from bot.core.outbound import SendResult
 from bot.handoff.notifications import Notification
-from bot.storage.referents import NoticeRepository
-from tests.handoff.conftest import FakeOutbox, make_world
+from bot.storage.queue import DEAD, DONE, DurableQueue, OutboxItem
+from tests.handoff.conftest import make_world
 
 
 def test_notification_json_round_trip():
     original = Notification("telegram", "9001", Reply("Demande n°3 — é ✓", (Button("Prendre n°3", "/prendre 3"),)),
-                            edit_ref=None, notice_for=(3, 7))
+                            edit_ref=None, notice_for=(3, 7), on_failure=("telegram", "9001", "Moussa"))
     assert Notification.from_json(original.to_json()) == original
 
 
-async def test_announce_claim_and_relay_through_redis(sqlite_db, async_redis_client):
-    world = make_world(sqlite_db, redis_client=async_redis_client)
-    assert isinstance(world.handoff.bus, RedisBus)
-    consumer = world.handoff.consumer
+def outbox_rows(db) -> list[OutboxItem]:
+    with db.session() as session:
+        return list(session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+async def test_delivered_at_once_and_recorded_without_its_text(sqlite_db):
+    world = make_world(sqlite_db)
     world.handoff.referents.add("Awa", "9001", "Fogny")
-    world.handoff.referents.add("Ibou", "9002", "Fogny")
     ticket = world.ask(world.young("5001"))
-
     await world.handoff.service.announce(ticket)
-    # Published, not yet delivered: another worker may be the one to send it.
-    assert world.outbox.sent == []
-    assert await async_redis_client.llen("terrapro:notify:telegram") == 2
-    assert await consumer.run_once(timeout=1) and await consumer.run_once(timeout=1)
-    assert sorted(s.external_id for s in world.outbox.sent) == ["9001", "9002"]
-    assert len(NoticeRepository(sqlite_db).notices(ticket.id)) == 2
-
-    await world.press("9001", f"/prendre {ticket.id}", name="Awa")
-    while await consumer.run_once(timeout=0.2):
-        pass
-    assert world.outbox.edits_to("9002") == [f"Demande n°{ticket.id} (Fogny) : prise en charge par Awa."]
-    assert any("Awa" in t for t in world.outbox.texts_to("5001"))
-
-    assert await world.say("5001", "merci !") == []
-    assert await consumer.run_once(timeout=1)
-    assert world.outbox.texts_to("9001")[-1] == "Moussa : merci !"
-    assert await consumer.run_once(timeout=0.1) is False
+    assert len(world.outbox.to("9001")) == 1
+    [row] = outbox_rows(sqlite_db)
+    assert row.status == DONE and row.payload is None  # the text is gone once delivered
 
 
-async def test_a_worker_only_takes_the_channels_it_can_send(async_redis_client):
-    bus = RedisBus(async_redis_client)
-    outbox = FakeOutbox()
+async def test_a_process_without_the_channel_leaves_it_to_one_that_has_it(sqlite_db):
+    whatsapp_only = make_world(sqlite_db, channels=("whatsapp",))
+    whatsapp_only.handoff.referents.add("Awa", "9001", "Fogny")
+    ticket = whatsapp_only.ask(whatsapp_only.young("5001"))
+    await whatsapp_only.handoff.service.announce(ticket)
+    assert whatsapp_only.outbox.sent == []
+    assert DurableQueue(sqlite_db, OutboxItem).backlog() == 1
 
-    class Dispatcher:
-        async def dispatch(self, notification):
-            await outbox.send(notification.channel, notification.external_id, notification.reply)
-
-    telegram_only = RedisConsumer(bus, Dispatcher(), ["telegram"])
-    await bus.publish(Notification("whatsapp", "221770000001", Reply("Awa (référent·e) : bonjour")))
-    await bus.publish(Notification("telegram", "9001", Reply("Fatou : bonjour")))
-    assert await telegram_only.run_once(timeout=0.2)
-    assert await telegram_only.run_once(timeout=0.2) is False
-    assert [s.external_id for s in outbox.sent] == ["9001"]
-    assert await async_redis_client.llen("terrapro:notify:whatsapp") == 1
-    # A malformed entry is dropped, not fatal.
-    await async_redis_client.rpush("terrapro:notify:telegram", "{not json")
-    assert await telegram_only.run_once(timeout=0.2) is False
-    assert await async_redis_client.llen("terrapro:notify:telegram") == 0
-
-
-async def test_consumer_task_starts_and_stops(sqlite_db, async_redis_client):
-    world = make_world(sqlite_db, redis_client=async_redis_client)
-    world.handoff.referents.add("Awa", "9001")
-    ticket = world.ask(world.young("5001"))
-    world.handoff.start()
+    telegram = make_world(sqlite_db, channels=("telegram",))  # another process
+    telegram.handoff.start()
     try:
-        await world.handoff.service.announce(ticket)
-        for _ in range(100):
-            if world.outbox.to("9001"):
+        for _ in range(200):
+            if telegram.outbox.to("9001"):
                 break
             await asyncio.sleep(0.02)
-        assert len(world.outbox.to("9001")) == 1
+    finally:
+        await telegram.handoff.stop()
+    assert len(telegram.outbox.to("9001")) == 1
+    assert DurableQueue(sqlite_db, OutboxItem).backlog() == 0
+
+
+async def test_written_before_a_crash_is_delivered_after_restart(db):
+    world = make_world(db)
+    world.handoff.referents.add("Awa", "9001", "Fogny")
+    # Written, then the process died before delivering (nothing claimed it).
+    DurableQueue(db, OutboxItem).accept(
+        "telegram", "n:crash", "telegram:9001", {"notification": Notification("telegram", "9001", Reply("relais")).to_json()}
+    )
+    restarted = world.rebuilt()
+    restarted.handoff.start()
+    try:
+        for _ in range(200):
+            if restarted.outbox.texts_to("9001"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await restarted.handoff.stop()
+    assert restarted.outbox.texts_to("9001") == ["relais"]
+
+
+async def test_a_platform_later_is_retried_and_order_per_person_kept(sqlite_db):
+    world = make_world(sqlite_db)
+    world.outbox.scripted["5001"] = [SendResult.retry_later(0.05)]
+    bus = world.handoff.bus
+    await bus.publish(Notification("telegram", "5001", Reply("premier")))
+    await bus.publish(Notification("telegram", "5001", Reply("second")))
+    assert world.outbox.texts_to("5001") == []  # the first waits, the second waits behind it
+    world.handoff.start()
+    try:
+        for _ in range(300):
+            if len(world.outbox.texts_to("5001")) == 2:
+                break
+            await asyncio.sleep(0.02)
     finally:
         await world.handoff.stop()
+    assert world.outbox.texts_to("5001") == ["premier", "second"]
+
+
+async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_db):
+    world = make_world(sqlite_db)
+    world.handoff.referents.add("Awa", "9001", "Fogny")
+    young = world.young("221770000009", channel="whatsapp", name="Fatou")
+    ticket = world.ask(young)
+    await world.press("9001", f"/prendre {ticket.id}", name="Awa")
+    world.outbox.scripted["221770000009"] = [SendResult.window_closed("outside the 24-hour window")]
+    await world.say("9001", "Bonjour Fatou, tu es là ?", name="Awa")
+    told = world.outbox.texts_to("9001")[-1]
+    assert "Fatou" in told and "24 h" in told and "pas parti" in told
+    dead = [r for r in outbox_rows(sqlite_db) if r.status == DEAD]
+    assert len(dead) == 1 and dead[0].last_error.startswith("window_closed")

@@ -3,7 +3,6 @@ import io
 import json
 
 from bot.nlu import cli
-
 from tests.nlu.conftest import HELDOUT
 
 

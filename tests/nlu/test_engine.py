@@ -3,7 +3,6 @@ import json
 import pytest
 
 from bot.nlu.engine import NluEngine
-
 from tests.nlu.conftest import NLU_DATA, build_engine
 
 

@@ -3,7 +3,6 @@ import pytest
 from bot.nlu.dataset import load_examples
 from bot.nlu.engine import training_words
 from bot.nlu.entities import EXTRACTOR, EntityExtractor, build_dictionaries
-
 from tests.nlu.conftest import NLU_DATA
 
 

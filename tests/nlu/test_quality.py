@@ -2,7 +2,6 @@
 from bot.nlu.dataset import load_examples
 from bot.nlu.evaluation import evaluate, score
 from bot.nlu.text import normalize
-
 from tests.nlu.conftest import HELDOUT, NLU_DATA
 
 

@@ -1,6 +1,5 @@
 from bot.nlu.dataset import load_examples, parse_annotated
 from bot.nlu.vocabulary import load_lookups, load_synonyms
-
 from tests.nlu.conftest import NLU_DATA
 
 FILIERES = {

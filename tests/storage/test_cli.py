@@ -25,14 +25,17 @@ def test_db_current_then_upgrade(data_dir, capsys):
     assert "À jour." in capsys.readouterr().out
 
 
-def test_worker_refuses_a_postgres_database_behind_the_code(postgres_db, monkeypatch, tmp_path, capsys):
+@pytest.mark.parametrize("command", [["worker", "--once"], ["serve", "--port", "1"], ["telegram"]])
+def test_servers_refuse_a_postgres_database_behind_the_code(command, postgres_db, monkeypatch, tmp_path, capsys):
     from tests.core.test_scale_out import schema_url
+    from tests.fakes.telegram_api import TOKEN
 
     schema.downgrade(postgres_db, schema.BASELINE)
     monkeypatch.setenv("TERRAPRO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TERRAPRO_DATABASE_URL", schema_url(postgres_db))
+    monkeypatch.setenv("TERRAPRO_TELEGRAM_TOKEN", TOKEN if command == ["telegram"] else "")
     monkeypatch.delenv("TERRAPRO_REDIS_URL", raising=False)
-    assert main(["worker", "--once"]) == 2
+    assert main(command) == 2
     err = capsys.readouterr().err
     assert "n'est pas à jour" in err and "terrapro db upgrade" in err
     assert schema.status(postgres_db).current == schema.BASELINE  # untouched

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.storage.base import utcnow
+from bot.core.ports import TurnFacts
+from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
-from bot.storage.base import Base
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.state import RedisConversationStateStore, SqlConversationStateStore
 from bot.storage.subscriptions import SubscriptionRepository
 from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.unanswered import UnansweredRepository
-from bot.core.ports import TurnFacts
 
 
 def _fill(db, external_id):

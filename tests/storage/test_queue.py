@@ -119,3 +119,14 @@ def test_concurrent_workers_never_share_a_row_and_keep_each_keys_order(db):
         t.join()
     assert len(claimed_ids) == len(set(claimed_ids)) == keys * per_key
     assert all(order == list(range(per_key)) for order in seen.values())
+
+
+def test_a_worker_claims_only_the_channels_it_can_deliver(db):
+    q = DurableQueue(db, OutboxItem)
+    q.accept("whatsapp", "w1", "whatsapp:1", {})
+    q.accept("telegram", "t1", "telegram:1", {})
+    [item] = q.claim("telegram-only", channels=("telegram",))
+    assert item.channel == "telegram"
+    assert q.claim("nothing", channels=()) == []
+    [other] = q.claim("whatsapp-too", channels=("whatsapp", "telegram"))
+    assert other.channel == "whatsapp"

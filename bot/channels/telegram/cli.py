@@ -52,7 +52,7 @@ async def _serve_polling(services: Any) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with application_running(app, poller=poller):
-        await pump.start()
+        pump.start()
         handoff.start()
         broadcasts.start()
         try:

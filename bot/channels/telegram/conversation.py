@@ -26,8 +26,8 @@ from bot.channels.telegram.adapter import (
     update_to_incoming,
 )
 from bot.channels.telegram.callback_data import ButtonCodec
-from bot.channels.telegram.privacy import chat_ref
 from bot.channels.telegram.port import TelegramPort
+from bot.channels.telegram.privacy import chat_ref
 from bot.core.errors import user_message_for
 from bot.core.messages import Reply
 from bot.core.outbound import SendStatus

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.channels.inbox import InboxPump
+from bot.core.pump import QueuePump
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def chat_key(data: dict[str, Any]) -> str:
 
 
 class TelegramInbox:
-    def __init__(self, application: Application, pump: InboxPump, *, max_backlog: int = MAX_BACKLOG) -> None:
+    def __init__(self, application: Application, pump: QueuePump, *, max_backlog: int = MAX_BACKLOG) -> None:
         self._application = application
         self._pump = pump
         self.max_backlog = max_backlog
@@ -86,7 +86,7 @@ class TelegramInbox:
             if not updates:
                 continue
             raw = [u.to_dict() for u in updates]
-            await asyncio.to_thread(lambda: [self.accept(d) for d in raw])
+            await asyncio.to_thread(lambda batch=raw: [self.accept(d) for d in batch])
             offset = max(u.update_id for u in updates) + 1
 
 

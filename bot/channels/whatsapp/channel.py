@@ -9,7 +9,6 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
-from bot.channels.inbox import InboxPump
 from bot.channels.ratelimit import SlidingWindowLimiter
 from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
@@ -17,6 +16,7 @@ from bot.channels.whatsapp.incoming import CHANNEL
 from bot.channels.whatsapp.port import DeliveryStats, WhatsAppPort
 from bot.channels.whatsapp.webhook import WhatsAppWebhook
 from bot.core.ports import MessageHandler, PersonDirectory
+from bot.core.pump import QueuePump
 from bot.settings import Settings
 from bot.storage.base import utcnow
 from bot.storage.shared_keys import SharedKeyStore
@@ -36,7 +36,7 @@ class WhatsAppChannel:
     port: WhatsAppPort
     webhook: WhatsAppWebhook | None  # None when built to send only (CLI broadcasts)
     graph: GraphClient
-    inbox: InboxPump | None = None
+    inbox: QueuePump | None = None
 
     async def join(self) -> None:
         """Wait until every received message was handled (tests)."""
@@ -55,7 +55,7 @@ def build_whatsapp(
     status_repo: DeliveryStats,
     shared: SharedKeyStore,
     *,
-    inbox: InboxPump | None = None,
+    inbox: QueuePump | None = None,
     http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,

@@ -20,13 +20,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
 from bot.channels.whatsapp.port import UNREACHABLE_CODES, DeliveryStats, WhatsAppPort
 from bot.core.errors import BadInput, ServiceUnavailable, user_message_for
 from bot.core.messages import Reply, message_from_dict, message_to_dict
 from bot.core.ports import MessageHandler, PersonDirectory
+from bot.core.pump import QueuePump
 from bot.storage.base import as_utc
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class WhatsAppWebhook:
         port: WhatsAppPort,
         persons: PersonDirectory,
         stats: DeliveryStats,
-        inbox: InboxPump,
+        inbox: QueuePump,
         button_ids: ButtonIds,
         clock: Callable[[], datetime],
         max_body: int = MAX_BODY_BYTES,

@@ -12,7 +12,12 @@ from pathlib import Path
 
 from bot.catalogue.importer import ImportReport, import_catalogue, import_events
 from bot.catalogue.loader import (
-    COURSE_COLUMNS, EVENT_COLUMNS, load_catalogue, load_catalogue_checked, load_events, load_events_checked,
+    COURSE_COLUMNS,
+    EVENT_COLUMNS,
+    load_catalogue,
+    load_catalogue_checked,
+    load_events,
+    load_events_checked,
 )
 from bot.core.errors import ContentError
 from bot.reports.csvsafe import to_csv

@@ -17,7 +17,14 @@ from bot.storage.console_views import ConsoleViews
 from bot.storage.referents import ReferentRepository
 from bot.storage.turn_facts import TurnFactRepository
 from bot.web.console import (
-    admin, auth_routes, broadcasts, catalogue, dashboard, questions, queue, referents,
+    admin,
+    auth_routes,
+    broadcasts,
+    catalogue,
+    dashboard,
+    questions,
+    queue,
+    referents,
 )
 from bot.web.console.deps import PREFIX, ConsoleDeps
 from bot.web.console.headers import SecurityHeaders

@@ -9,8 +9,8 @@ from bot.reports.csvsafe import to_csv
 from bot.reports.weekly import duration_text, percent_text
 from bot.web.console.charts import stacked_bars
 from bot.web.console.deps import ConsoleDeps
-from bot.web.console.guard import STAFF, error_page, guarded, render, scope
 from bot.web.console.downloads import csv_response
+from bot.web.console.guard import STAFF, error_page, guarded, render, scope
 
 CHARTS = {"filieres": ("filiere", "Questions par semaine et par filière"),
           "bassins": ("bassin", "Questions par semaine et par bassin")}

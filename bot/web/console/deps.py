@@ -9,11 +9,11 @@ from typing import Any
 
 from starlette.templating import Jinja2Templates
 
+from bot.reports.weekly import WeeklyReport
 from bot.storage.console_accounts import ConsoleSessionRepository, ConsoleUserRepository, LoginThrottle
 from bot.storage.console_audit import AuditRepository
 from bot.storage.console_views import ConsoleViews
 from bot.storage.referents import ReferentRepository
-from bot.reports.weekly import WeeklyReport
 
 COOKIE = "terrapro_console"
 LOGIN_CSRF_COOKIE = "terrapro_console_csrf"

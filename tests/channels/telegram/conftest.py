@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.channels.inbox import InboxPump
 from bot.channels.telegram import TelegramInbox, application_running, build_application
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
+from bot.core.pump import QueuePump
 from bot.settings import Settings
 from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
@@ -104,7 +104,7 @@ def application(
 
 
 @pytest.fixture
-def telegram_inbox(application: Application, inbox: InboxPump) -> TelegramInbox:
+def telegram_inbox(application: Application, inbox: QueuePump) -> TelegramInbox:
     return TelegramInbox(application, inbox)
 
 

@@ -15,8 +15,8 @@ from bot.channels.telegram.adapter import (
     update_to_incoming,
 )
 from bot.channels.telegram.callback_data import MAX_CALLBACK_BYTES, ButtonCodec, callback_keys
-from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.core.messages import Button, Location, MessageKind, Reply
+from bot.storage.shared_keys import SqlSharedKeyStore
 
 BOT_ID = 42
 

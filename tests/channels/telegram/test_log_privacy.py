@@ -11,8 +11,8 @@ from bot.channels.telegram.port import TelegramPort, blocked_chats
 from bot.channels.telegram.ratelimiter import TelegramRateLimiter
 from bot.core.messages import Reply
 from bot.core.outbound import SendStatus
-from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.logging_privacy import TALKATIVE_LOGGERS, install_privacy_filter
+from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.fakes.telegram_api import TOKEN
 
 CHAT = 7712345

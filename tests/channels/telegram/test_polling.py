@@ -92,8 +92,8 @@ async def test_403_marks_the_person_unreachable_and_stops_sending(fake_api, poll
     assert persons.unreachable == [("telegram", str(BOB))]
     # A broadcast later (same sender) sends nothing more to that chat.
     from bot.channels.telegram import port_of
-    from bot.core.outbound import SendStatus
     from bot.core.messages import Reply
+    from bot.core.outbound import SendStatus
     result = await port_of(polling_bot).send("telegram", str(BOB), Reply("Portes ouvertes samedi"))
     assert result.status is SendStatus.UNREACHABLE
     assert len(fake_api.calls_to("sendMessage", BOB)) == 1
@@ -171,10 +171,10 @@ async def test_blocking_update_marks_unreachable(fake_api, polling_bot, persons)
 
 async def test_updates_are_written_before_the_offset_moves_on(fake_api, application, handler, inbox_queue):
     """A poller whose pump is dead (crash) still confirms nothing it has not stored."""
-    from bot.channels.inbox import InboxPump
     from bot.channels.telegram import TelegramInbox, application_running
+    from bot.core.pump import QueuePump
 
-    stopped = InboxPump(inbox_queue)  # never started: nothing is handled
+    stopped = QueuePump(inbox_queue)  # never started: nothing is handled
     async with application_running(application, poller=TelegramInbox(application, stopped), poll_timeout=0.2):
         for text in ("un", "deux"):
             fake_api.send_message_update(ALICE, text)
@@ -184,10 +184,10 @@ async def test_updates_are_written_before_the_offset_moves_on(fake_api, applicat
             await asyncio.sleep(0.01)
     assert handler.received == [] and inbox_queue.backlog() == 2
     # The next process handles both, in order.
-    pump = InboxPump(inbox_queue, idle_poll=0.02)
+    pump = QueuePump(inbox_queue, idle_poll=0.02)
     TelegramInbox(application, pump)
     async with application_running(application):
-        await pump.start()
+        pump.start()
         await pump.drain()
         await pump.stop()
     assert [m.text for m in handler.received] == ["un", "deux"]

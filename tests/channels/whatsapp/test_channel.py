@@ -5,13 +5,13 @@ import json
 import httpx
 import pytest
 
-from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp import WhatsAppConfigError, build_whatsapp
+from bot.core.pump import QueuePump
 from bot.storage.database import Database
-from bot.storage.queue import DurableQueue, InboxItem
-from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.persons import PersonRepository
+from bot.storage.queue import DurableQueue, InboxItem
+from bot.storage.shared_keys import SqlSharedKeyStore
 from bot.web import create_app
 from tests.channels.whatsapp.conftest import WA_ID, load, post_signed
 
@@ -44,8 +44,8 @@ async def test_with_the_real_person_and_inbox_repositories(settings, handler, cl
     db = Database.from_url(f"sqlite:///{tmp_path / 'real.sqlite3'}")
     db.create_schema()  # delivery_status is imported above, so its tables exist too
     persons = PersonRepository(db)
-    inbox = InboxPump(DurableQueue(db, InboxItem), idle_poll=0.02)
-    await inbox.start()
+    inbox = QueuePump(DurableQueue(db, InboxItem), idle_poll=0.02)
+    inbox.start()
     channel = build_whatsapp(
         settings, handler, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db), inbox=inbox, clock=clock,
     )

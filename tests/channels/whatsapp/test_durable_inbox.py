@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import httpx
 
-from bot.channels.inbox import InboxPump
 from bot.channels.whatsapp import build_whatsapp
+from bot.core.pump import QueuePump
 from bot.web import create_app
 from tests.channels.whatsapp.conftest import WA_ID, load, post_signed, text_payload
 
@@ -15,7 +15,7 @@ async def test_accepted_messages_are_answered_by_the_next_process(
     settings, handler, persons, status_repo, shared, clock, inbox_queue, graph_api
 ):
     # First "process": the webhook accepts, but its pump never runs (it crashed after the 200).
-    dead = InboxPump(inbox_queue)
+    dead = QueuePump(inbox_queue)
     first = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=dead, clock=clock, backoff=0.01)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(first.routes)), base_url="http://t") as c:
         for n in range(3):
@@ -24,9 +24,9 @@ async def test_accepted_messages_are_answered_by_the_next_process(
     assert handler.received == [] and inbox_queue.backlog() == 3
 
     # Restart: a new pump over the same database answers every accepted message, in order.
-    pump = InboxPump(inbox_queue, idle_poll=0.02)
+    pump = QueuePump(inbox_queue, idle_poll=0.02)
     second = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=pump, clock=clock, backoff=0.01)
-    await pump.start()
+    pump.start()
     await second.join()
     await pump.stop()
     await second.aclose()
@@ -37,13 +37,13 @@ async def test_accepted_messages_are_answered_by_the_next_process(
 async def test_a_turn_cut_by_a_crash_is_handled_again_after_the_lease(
     settings, handler, persons, status_repo, shared, clock, inbox_queue, graph_api
 ):
-    pump = InboxPump(inbox_queue, lease=timedelta(milliseconds=200), idle_poll=0.02)
+    pump = QueuePump(inbox_queue, lease=timedelta(milliseconds=200), idle_poll=0.02)
     channel = build_whatsapp(settings, handler, persons, status_repo, shared, inbox=pump, clock=clock, backoff=0.01)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(channel.routes)), base_url="http://t") as c:
         await post_signed(c, text_payload(WA_ID, "wamid.mid", "coupé"))
     # A worker leased the row and died mid-turn.
     [leased] = inbox_queue.claim("crashed-worker", lease=timedelta(milliseconds=200))
-    await pump.start()
+    pump.start()
     await channel.join()
     await pump.stop()
     await channel.aclose()

@@ -11,8 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.broadcast.compose import build_broadcast
-from bot.core.outbound import ChannelPorts
 from bot.catalogue.loader import load_catalogue
+from bot.core.outbound import ChannelPorts
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.console_accounts import ConsoleUserRepository
 from bot.storage.handoff import HandoffRepository

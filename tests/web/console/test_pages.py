@@ -1,8 +1,6 @@
 """What the pages do: catalogue upload, broadcasts, questions, dashboard figures."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.core.ports import TurnFacts
 from bot.reports.csvsafe import neutralise
 from bot.storage.subscriptions import SubscriptionRepository

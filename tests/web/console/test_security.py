@@ -155,8 +155,8 @@ def test_referent_account_sees_own_conversations_only(client, console_services):
     from datetime import timedelta
 
     from bot.storage.console_accounts import ConsoleUserRepository
-    from bot.storage.referents import ReferentRepository
     from bot.storage.console_views import ConsoleViews
+    from bot.storage.referents import ReferentRepository
     from tests.web.console.conftest import _password_hash
 
     referents = ReferentRepository(console_services.db)

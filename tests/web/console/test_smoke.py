@@ -1,4 +1,3 @@
-from tests.web.console.conftest import csrf_of
 
 
 def test_pages_render_for_admin(login):

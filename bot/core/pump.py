@@ -1,0 +1,196 @@
+"""Takes rows out of a durable queue (the inbox or the outbox) and hands each to its channel's handler.
+
+Webhooks and the Telegram poller only write to the inbox; replies-to-be-sent and
+relays only write to the outbox. A pump — inside ``serve``/``telegram``, or in any
+number of ``terrapro worker`` processes — leases rows (one person's rows one at a
+time, in order; see bot.storage.queue), runs the handler, and marks the row
+finished. A crash leaves a lease that expires, so the row is handled again.
+
+A handler returns normally (done), raises ``RetryLater`` (try again after a delay)
+or ``GiveUp`` (a final failure, recorded with its reason); any other exception is
+retried with a growing delay until the queue's ``max_attempts``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.storage.queue import DurableQueue, QueueItem
+
+log = logging.getLogger(__name__)
+
+ItemHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RetryLater(Exception):
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+class GiveUp(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class QueuePump:
+    def __init__(
+        self,
+        queue: DurableQueue,
+        *,
+        concurrency: int = 32,
+        lease: timedelta = timedelta(seconds=30),
+        idle_poll: float = 0.2,
+        retry_delay: timedelta = timedelta(seconds=2),
+    ) -> None:
+        self._queue = queue
+        self._handlers: dict[str, ItemHandler] = {}
+        self._slots = concurrency
+        self._lease = lease
+        self._idle_poll = idle_poll
+        self._retry_delay = retry_delay
+        self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._any_handler: ItemHandler | None = None
+        self._more_channels: Callable[[], tuple[str, ...]] = tuple
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """What this process can handle: rows of other channels are left to other processes."""
+        return tuple(dict.fromkeys((*self._handlers, *self._more_channels())))
+
+    def register(self, channel: str, handler: ItemHandler) -> None:
+        self._handlers[channel] = handler
+
+    def register_all(self, channels: Callable[[], tuple[str, ...]], handler: ItemHandler) -> None:
+        """One handler for whichever channels ``channels()`` names at the time (the outbox: the
+        channels whose ports this process has)."""
+        self._more_channels = channels
+        self._any_handler = handler
+
+    def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
+        """Write a received message durably (call before acknowledging it); False for a duplicate."""
+        accepted = self._queue.accept(channel, dedupe_id, key, payload)
+        if accepted:
+            self.wake()
+        return accepted
+
+    def backlog(self) -> int:
+        return self._queue.backlog()
+
+    async def deliver_now(self, dedupe_id: str, channel: str) -> None:
+        """Handle one just-written row in the caller's task, if this process can and it is its turn.
+
+        Otherwise (no handler here, an earlier row of the same person pending, the row
+        already taken) the pump, here or in another process, handles it later.
+        """
+        if channel not in self.channels:
+            self.wake()
+            return
+        item = await asyncio.to_thread(self._queue.claim_one, channel, dedupe_id, self.worker_id, lease=self._lease)
+        if item is None:
+            self.wake()
+            return
+        await self._run(item)
+
+    def wake(self) -> None:
+        """Something was accepted in this process: look now instead of at the next poll.
+
+        Callable from any thread (a message turn runs off the event loop)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
+
+    def start(self) -> None:
+        """Inside the running event loop."""
+        if self._loop_task is None:
+            self._loop = asyncio.get_running_loop()
+            self._loop_task = self._loop.create_task(self._claim_loop())
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop claiming; let the turns in flight finish (unfinished ones are re-leased later)."""
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._running:
+            done, pending = await asyncio.wait(set(self._running), timeout=timeout)
+            for leftover in pending:
+                leftover.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until the inbox is empty and nothing runs (tests, graceful shutdown)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._running or await asyncio.to_thread(self._queue.backlog):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("inbox not drained")
+            self.wake()
+            await asyncio.sleep(0.01)
+
+    async def _claim_loop(self) -> None:
+        while True:
+            free = self._slots - len(self._running)
+            items: list[QueueItem] = []
+            if free > 0:
+                try:
+                    items = await asyncio.to_thread(
+                        self._queue.claim, self.worker_id, limit=free, lease=self._lease, channels=self.channels
+                    )
+                except Exception as exc:  # the database is down: wait and try again
+                    log.error("inbox claim failed: %s", type(exc).__name__)
+                    await asyncio.sleep(1.0)
+                    continue
+            for item in items:
+                task = asyncio.get_running_loop().create_task(self._run(item))
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+            if not items:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+                except TimeoutError:
+                    pass
+
+    async def _run(self, item: QueueItem) -> None:
+        handler = self._handlers.get(item.channel) or self._any_handler
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for channel {item.channel}")
+            await handler(item.payload)
+        except asyncio.CancelledError:
+            raise  # shutdown: the lease expires and another worker takes it
+        except RetryLater as later:
+            await asyncio.to_thread(self._queue.retry, item.id, later.reason, timedelta(seconds=later.delay))
+        except GiveUp as final:
+            log.warning("queue item %s given up: %s", item.id, final.reason)
+            await asyncio.to_thread(self._queue.give_up, item.id, final.reason)
+        except Exception as exc:
+            log.error("queue item %s failed (attempt %s): %s", item.id, item.attempts, type(exc).__name__)
+            await asyncio.to_thread(
+                self._queue.retry, item.id, type(exc).__name__, self._retry_delay * item.attempts
+            )
+        else:
+            await asyncio.to_thread(self._queue.finish, item.id)
+        finally:
+            # The person's next message may now be claimable.
+            self.wake()
+
