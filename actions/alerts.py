@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
+from actions.search import LocationMixin
+from actions.territory import TerritoryMixin
 from bot.broadcast.errors import BroadcastRefused
 from bot.broadcast.texts import REMINDER_KEY, french_date, reminder_payload
 from bot.catalogue.loader import upcoming_events
@@ -25,13 +27,24 @@ def reminder_title(day) -> str:
     return f"Me le rappeler : {day.day} {SHORT_MONTHS[day.month - 1]}"
 
 
-class ActionOpenDays(TerraProAction):
+class ActionOpenDays(LocationMixin, TerritoryMixin, TerraProAction):
     def name(self) -> str:
         return "action_open_days"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        territoire = tracker.get_slot(slots.TERRITOIRE)
+        territoire, learnt = self.territory(tracker)
+        if territoire is None:
+            return self.ask_territory(dispatcher, tracker, "open_days")
         bassin = tracker.get_slot(slots.BASSIN)
+        for event in learnt:
+            if event.get("name") == slots.BASSIN:
+                bassin = event.get("value")
+        shown = self.list_events(dispatcher, tracker, territoire, bassin)
+        return learnt + shown
+
+    def list_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str, bassin: str | None
+    ) -> list[dict[str, Any]]:
         events = upcoming_events(self.services.events, self.services.today(), territoire=territoire)
         # The person's bassin first, then the rest of the territory, each by date.
         events.sort(key=lambda e: (0 if bassin and e.bassin == bassin else 1, e.date))
@@ -50,7 +63,7 @@ class ActionOpenDays(TerraProAction):
         return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 
-class ActionSubscribeAlerts(TerraProAction):
+class ActionSubscribeAlerts(TerritoryMixin, TerraProAction):
     """Subscribes at once to the territory's announcements, then offers to narrow."""
 
     def name(self) -> str:
@@ -63,13 +76,16 @@ class ActionSubscribeAlerts(TerraProAction):
         event_id = self.entity(tracker, REMINDER_KEY)
         narrow_filiere = self.entity(tracker, "filiere")
         narrow_bassin = self.entity(tracker, "bassin_choice")
-        territoire = tracker.get_slot(slots.TERRITOIRE) or person.territoire or "bignona"
         existing = subscriptions.get(person.id)
+        territoire, learnt = self.known_territory(tracker)
+        if territoire is None and existing is None:
+            return self.ask_territory(dispatcher, tracker, "subscribe_alerts", {REMINDER_KEY: event_id})
+        territoire = territoire or existing.territoire
         if existing and (narrow_filiere or narrow_bassin):
             subscriptions.narrow(person.id, bassin=narrow_bassin, filiere=narrow_filiere)
             what = " ".join(filter(None, [
                 catalogue.filiere_label(narrow_filiere) if narrow_filiere else None,
-                f"du bassin {narrow_bassin}" if narrow_bassin else None,
+                self.text("subscribed_zone", tracker, bassin=narrow_bassin) if narrow_bassin else None,
             ]))
             dispatcher.utter_message(text=self.text("subscribed_narrow_done", tracker, what=what))
             return [SlotSet(slots.PENDING, None)]

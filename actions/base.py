@@ -61,6 +61,10 @@ class TerraProAction(Action, metaclass=ABCMeta):
     def referent_button(self, tracker: Tracker) -> dict[str, str]:
         return button(self.text("menu_referent", tracker), intent_payload("talk_to_human"))
 
+    def centre_at(self, tracker: Tracker, centre: str, commune: str) -> str:
+        """« CFP d'Aldabar (Bignona) », but « CFP de Baïla » when the name already says where."""
+        return centre if commune.casefold() in centre.casefold() else self.text("centre_at", tracker, centre=centre, commune=commune)
+
     def entity(self, tracker: Tracker, name: str) -> str | None:
         values = [e.get("value") for e in (tracker.latest_message or {}).get("entities", []) if e.get("entity") == name]
         return values[0] if values else None

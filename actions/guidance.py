@@ -10,11 +10,41 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
+from actions.search import LocationMixin
+from actions.territory import TerritoryMixin
 
 SHORT_MONTHS = 6
 
 
-class ActionOrientationHelp(TerraProAction):
+class GuidanceMixin(TerritoryMixin):
+    """Answers from content/guidance.yml, for the person's territory, with the catalogue's own entries."""
+
+    def topic_text(self: Any, tracker: Tracker, topic: str, territoire: str, **values: Any) -> str:
+        entry = self.services.texts.guidance["topics"][topic]
+        # Wolof only where the text is about Bignona (Wolof users live there).
+        text = entry["wo"] if self.language(tracker) == "wo" and territoire == "bignona" and entry.get("wo") else entry[territoire]
+        lines = [text.format(**values) if values else text]
+        lines += [self.centre_line(tracker, course_id) for course_id in (entry.get("centres") or {}).get(territoire, [])]
+        return "\n".join(line for line in lines if line)
+
+    def centre_line(self: Any, tracker: Tracker, course_id: str) -> str:
+        course = self.services.catalogue.by_id.get(course_id)
+        if course is None:  # the catalogue changed: say nothing rather than something false
+            return ""
+        return self.text("guidance_centre", tracker, centre_at=self.centre_at(tracker, course.centre, course.commune))
+
+    def guidance(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, topic: str,
+        buttons: list[dict[str, str]],
+    ) -> list[dict[str, Any]]:
+        territoire, events = self.territory(tracker)
+        if territoire is None:
+            return events + self.ask_territory(dispatcher, tracker, intent)
+        dispatcher.utter_message(text=self.topic_text(tracker, topic, territoire), buttons=buttons)
+        return events + [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+
+
+class ActionOrientationHelp(LocationMixin, GuidanceMixin, TerraProAction):
     """Two simple questions with buttons, then filières to explore.
 
     The answers come back as payloads of the same intent
@@ -30,11 +60,19 @@ class ActionOrientationHelp(TerraProAction):
         activity = self.entity(tracker, "activite") or None
         duration = self.entity(tracker, "duree")
         if activity not in activities:
+            territoire, events = self.territory(tracker)
+            if territoire is None:
+                return events + self.ask_territory(dispatcher, tracker, "orientation_help")
+            permanence = self.services.permanences.describe(tracker.get_slot(slots.BASSIN) or self.person(tracker).bassin)
+            service = self.topic_text(
+                tracker, "orientation", territoire,
+                permanence=permanence or "",
+            )
             dispatcher.utter_message(
-                text=self.text("orientation_q_activity", tracker),
+                text=service + "\n" + self.text("orientation_q_activity", tracker),
                 buttons=[button(a["label"], intent_payload("orientation_help", activite=k)) for k, a in activities.items()],
             )
-            return [SlotSet(slots.PENDING, "orientation")]
+            return events + [SlotSet(slots.PENDING, "orientation")]
         if duration is None:
             dispatcher.utter_message(
                 text=self.text("orientation_q_duration", tracker),
@@ -74,32 +112,23 @@ def _is_short(duree: str) -> bool:
     return "mois" in words and int(words[0]) <= SHORT_MONTHS
 
 
-class ActionJobSearch(TerraProAction):
+class ActionJobSearch(LocationMixin, GuidanceMixin, TerraProAction):
     def name(self) -> str:
         return "action_job_search"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        guidance = self.services.texts.guidance["job_search"]
-        text = guidance["fr"]
-        if tracker.get_slot(slots.TERRITOIRE) == "savoie":
-            text += "\n" + guidance["savoie"]
-        dispatcher.utter_message(text=text, buttons=[
+        return self.guidance(dispatcher, tracker, "job_search", "job_search", [
             button(self.text("menu_find", tracker), intent_payload("search_training")),
             self.referent_button(tracker),
         ])
-        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 
-class ActionEntrepreneurship(TerraProAction):
+class ActionEntrepreneurship(LocationMixin, GuidanceMixin, TerraProAction):
     def name(self) -> str:
         return "action_entrepreneurship"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=self.services.texts.guidance["entrepreneurship"]["fr"],
-            buttons=[
-                button(self.services.catalogue.filiere_label("entrepreneuriat"), intent_payload("search_training", filiere="entrepreneuriat")),
-                self.referent_button(tracker),
-            ],
-        )
-        return [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        return self.guidance(dispatcher, tracker, "entrepreneurship", "entrepreneurship", [
+            button(self.services.catalogue.filiere_label("entrepreneuriat"), intent_payload("search_training", filiere="entrepreneuriat")),
+            self.referent_button(tracker),
+        ])

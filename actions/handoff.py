@@ -9,9 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
 from actions.base import TerraProAction
+from actions.territory import TerritoryMixin
 
 
-class ActionTalkToHuman(TerraProAction):
+class ActionTalkToHuman(TerritoryMixin, TerraProAction):
     def name(self) -> str:
         return "action_talk_to_human"
 
@@ -36,6 +37,8 @@ class ActionTalkToHuman(TerraProAction):
             "last_intent": self.previous_intent(tracker),
             "filiere": tracker.get_slot(slots.FILIERE),
             "lieu": tracker.get_slot(slots.LIEU),
+            # Routes the ticket to the referents of the person's territory when the bassin is unknown.
+            "territoire": self.known_territory(tracker)[0],
         }
 
     def previous_intent(self, tracker: Tracker) -> str | None:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import inspect
 
-from actions import alerts, guidance, handoff, privacy, search, small_talk
+from actions import alerts, guidance, handoff, location, privacy, profile, search, small_talk
 from actions.base import TerraProAction
 from actions.services import ActionServices
 
-MODULES = (alerts, guidance, handoff, privacy, search, small_talk)
+MODULES = (alerts, guidance, handoff, location, privacy, profile, search, small_talk)
 
 
 def action_classes() -> list[type[TerraProAction]]:

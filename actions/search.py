@@ -1,7 +1,7 @@
 """Finding courses: search, more results, details ("c'est combien ?") and centre info."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,9 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
 from actions.payloads import intent_payload
+from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
+from bot.core.french import de
 
 PAGE = 3
+MAX_REPLY = 500  # characters: one phone screen
 KEPT_RESULTS = 12
 
 
@@ -70,22 +73,25 @@ def _place_of_bassin(places: tuple[Place, ...], name: str) -> Place | None:
     return next((p for p in places if p.bassin.casefold() == wanted), None)
 
 
-def in_territory_first(courses: list[Course], territoire: str | None) -> list[Course]:
-    """A young person in Bignona does not want Chambéry's courses, unless nothing else exists."""
+def in_territory(courses: list[Course], territoire: str | None) -> list[Course]:
+    """Only the person's territory: a young person in Bignona is never sent to Chambéry, nor the reverse."""
     if not territoire:
         return courses
-    local = [c for c in courses if c.territoire == territoire]
-    return local or courses
+    return [c for c in courses if c.territoire == territoire]
 
 
 class CourseFormatting:
+    def plain(self: Any, words: str) -> str:
+        """A catalogue term said plainly (« RCAI » → who that is), from content/guidance.yml."""
+        return (self.services.texts.guidance.get("plain_words") or {}).get(words, words)
+
     def course_lines(self: Any, tracker: Tracker, courses: list[Course], start: int) -> str:
         lines = []
         for n, course in enumerate(courses, start=start + 1):
             lines.append(self.text(
-                "course_line", tracker, n=n, formation=course.formation, centre=course.centre,
-                commune=course.commune, duree=course.duree, cout=course.cout, acces=course.acces,
-                contact=course.contact,
+                "course_line", tracker, n=n, formation=course.formation,
+                centre_at=self.centre_at(tracker, course.centre, course.commune), duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
+                contact=self.plain(course.contact),
                 unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
             ))
         return "\n".join(lines)
@@ -99,47 +105,72 @@ class CourseFormatting:
         return buttons
 
 
-class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
+class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, TerraProAction):
     def name(self) -> str:
         return "action_search_training"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         if self.entity(tracker, "page") == "next":
             return self.more(dispatcher, tracker)
-        where, events = self.resolve_where(tracker)
+        where, events = self.locate(tracker)
         place = where.place
         filiere = self.entity(tracker, "filiere")
         centre = self.entity(tracker, "centre")
         text = query_text(tracker)
+        profile = self.profile_of(tracker)
+        if profile != (tracker.get_slot(slots.PROFILE) or {}):
+            events.append(SlotSet(slots.PROFILE, profile))
         if not filiere and not centre and (where.named or not text):
             # "et à Baïla ?" or a bare menu button: keep the trade already chosen.
             filiere = tracker.get_slot(slots.FILIERE)
             if not filiere:
-                return events + self.ask_filiere(dispatcher, tracker)
+                return events + self.ask_filiere(dispatcher, tracker, where.territoire)
         results = self.services.search.search(
             text, lieu=place.commune if place else None, territoire=where.territoire, filiere=filiere,
             limit=KEPT_RESULTS,
         )
+        trade = filiere or (results[0].course.filiere if results else None)
+        what = self.services.catalogue.filiere_label(trade) if trade else text
         if not results:
             record_unanswered(self, tracker)
             dispatcher.utter_message(
-                text=self.text("results_none", tracker, query=text or self.services.catalogue.filiere_label(filiere or "")),
+                text=self.text("results_none", tracker, query=what),
                 buttons=[self.referent_button(tracker)],
             )
             return events + [SlotSet(slots.PENDING, None)]
-        courses = in_territory_first([r.course for r in results], where.territoire)
-        shown = courses[:PAGE]
-        intro = self.text("results_intro", tracker, where=self.where_words(tracker, where))
-        body = self.course_lines(tracker, shown, 0)
+        territoire = where.territoire
+        if territoire is None:
+            found_in = {r.course.territoire for r in results}
+            if len(found_in) > 1:
+                # Taught in both countries and we do not know where the person lives: ask, never mix.
+                return events + self.ask_territory(
+                    dispatcher, tracker, "search_training", {"filiere": filiere or results[0].course.filiere, "centre": centre},
+                )
+            territoire = found_in.pop()  # taught in one territory only: shown, not remembered
+        courses = in_territory([r.course for r in results], territoire)
+        if not courses:
+            return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_territory")
+        fitting = [c for c in courses if self.services.profile.open_to(c.acces, profile)]
+        if not fitting:
+            return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_profile")
+        courses = fitting
+        intro = self.text("results_intro", tracker, where=self.where_words(tracker, replace(where, territoire=territoire)))
         notes = []
-        if place and shown[0].commune != place.commune:
+        if place and courses[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
         if place is None and where.territoire is None:
             notes.append(self.text("results_ask_place", tracker))
+        if profile.get("fauteuil"):
+            notes.append(self.text("results_accessibility", tracker))
         notes.append(self.text("open_to_all", tracker))
+        shown = courses[:PAGE]
+        # One phone screen: fewer results rather than a text nobody scrolls ("Voir plus" shows the rest).
+        while len(shown) > 1 and len("\n".join([intro, self.course_lines(tracker, shown, 0), *notes])) > MAX_REPLY:
+            shown = shown[:-1]
+        body = self.course_lines(tracker, shown, 0)
         dispatcher.utter_message(
             text="\n".join([intro, body, *notes]),
-            buttons=self.results_buttons(tracker, has_more=len(courses) > PAGE),
+            buttons=self.results_buttons(tracker, has_more=len(courses) > len(shown)),
         )
         chosen_filiere = filiere or shown[0].filiere
         return events + [
@@ -151,11 +182,31 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
             SlotSet(slots.MISSES, 0),
         ]
 
+    def profile_of(self, tracker: Tracker) -> dict[str, Any]:
+        """The remembered profile, with what this very message says (« j'ai pas le brevet, je veux… »)."""
+        facts = self.services.profile.read(query_text(tracker))
+        return facts.remembered(tracker.get_slot(slots.PROFILE))
+
+    def nothing_here(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str, what: str, key: str
+    ) -> list[dict[str, Any]]:
+        """Honest: nothing for that in the person's territory; the territory's general service instead."""
+        record_unanswered(self, tracker)
+        lines = [
+            self.text(key, tracker, query=what, territoire=self.in_territory_words(territoire)),
+            self.general_service(tracker, territoire),
+        ]
+        dispatcher.utter_message(text="\n".join(lines), buttons=[self.referent_button(tracker)])
+        return [SlotSet(slots.PENDING, None), SlotSet(slots.LAST_RESULTS, None), SlotSet(slots.SHOWN_COURSE, None)]
+
     def where_words(self, tracker: Tracker, where: Where) -> str:
         if where.place is not None:
-            return self.text("results_where", tracker, lieu=where.place.commune)
+            return self.text("results_where", tracker, lieu=where.place.commune, de_lieu=de(where.place.commune))
         if where.territoire:
-            return self.text("results_where_territory", tracker, territoire=self.text(f"territoire_{where.territoire}", tracker))
+            return self.text(
+                "results_where_territory", tracker, territoire=self.in_territory_words(where.territoire),
+                name=self.text(f"territoire_{where.territoire}", tracker),
+            )
         return ""
 
     def more(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
@@ -172,12 +223,11 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         )
         return [SlotSet(slots.RESULTS_SHOWN, start + len(page)), SlotSet(slots.SHOWN_COURSE, page[0].id)]
 
-    def ask_filiere(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    def ask_filiere(self, dispatcher: CollectingDispatcher, tracker: Tracker, territoire: str | None) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        territoire = tracker.get_slot(slots.TERRITOIRE) or "bignona"
         codes = []
         for course in catalogue.courses:
-            if course.territoire == territoire and course.filiere not in codes:
+            if (territoire is None or course.territoire == territoire) and course.filiere not in codes:
                 codes.append(course.filiere)
         buttons = [
             button(catalogue.filiere_label(code), intent_payload("search_training", filiere=code))
@@ -187,13 +237,13 @@ class ActionSearchTraining(LocationMixin, CourseFormatting, TerraProAction):
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
+class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFormatting, TerraProAction):
     def name(self) -> str:
         return "action_training_details"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         catalogue = self.services.catalogue
-        where, events = self.resolve_where(tracker)
+        where, events = self.locate(tracker)
         place = where.place
         course = None
         filiere = self.entity(tracker, "filiere")
@@ -201,9 +251,10 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
         if filiere or centre:
             results = self.services.search.search(
                 query_text(tracker), lieu=place.commune if place else None,
-                territoire=where.territoire, filiere=filiere, limit=1,
+                territoire=where.territoire, filiere=filiere, limit=KEPT_RESULTS,
             )
-            course = results[0].course if results else None
+            local = in_territory([r.course for r in results], where.territoire)
+            course = local[0] if local else None
         if course is None:
             course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
         if course is None:
@@ -214,8 +265,8 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
         dispatcher.utter_message(
             text=self.text(
                 "details", tracker, formation=course.formation, centre=course.centre, commune=course.commune,
-                duree=course.duree, cout=course.cout, acces=course.acces, certification=course.certification,
-                contact=course.contact,
+                duree=course.duree, cout=course.cout, acces=self.plain(course.acces),
+                certification=self.plain(course.certification), contact=self.plain(course.contact),
                 unconfirmed="" if course.confirmed else self.text("course_unconfirmed", tracker),
             ),
             buttons=[
@@ -226,7 +277,7 @@ class ActionTrainingDetails(LocationMixin, CourseFormatting, TerraProAction):
         return events + [SlotSet(slots.SHOWN_COURSE, course.id), SlotSet(slots.FILIERE, course.filiere), SlotSet(slots.MISSES, 0)]
 
 
-class ActionCentreInfo(LocationMixin, TerraProAction):
+class ActionCentreInfo(LocationMixin, CourseFormatting, TerraProAction):
     def name(self) -> str:
         return "action_centre_info"
 
@@ -250,7 +301,7 @@ class ActionCentreInfo(LocationMixin, TerraProAction):
         dispatcher.utter_message(
             text=self.text(
                 "centre_info", tracker, centre=first.centre, commune=first.commune, bassin=first.bassin,
-                formations=", ".join(c.formation for c in courses[:5]), contact=first.contact,
+                formations=", ".join(c.formation for c in courses[:5]), contact=self.plain(first.contact),
             ),
             buttons=[
                 button(self.text("menu_open_days", tracker), intent_payload("open_days")),

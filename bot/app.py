@@ -148,8 +148,10 @@ class App:
     @cached_property
     def actions(self) -> ActionServices:
         """What the actions need — no NLU, so the action server starts fast."""
+        from actions.profile_words import ProfileReader
         from actions.services import ActionServices
         from bot.broadcast.reminders import Reminders
+        from bot.handoff.permanences import Permanences
         from bot.storage.campaigns import CampaignRepository
 
         return ActionServices(
@@ -157,6 +159,7 @@ class App:
             persons=self.persons, subscriptions=self.subscriptions, handoffs=self.handoffs,
             states=self.states, unanswered=self.unanswered, today=self._today,
             reminders=Reminders(CampaignRepository(self.db), None, self.events),
+            profile=ProfileReader(self.texts.profile_words), permanences=Permanences.load(self.settings.content_dir),
         )
 
     @cached_property

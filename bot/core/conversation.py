@@ -17,6 +17,7 @@ from bot.catalogue.places import haversine_km
 from bot.core import slots as slot_names
 from bot.core.action_runner import ActionRunner
 from bot.core.errors import user_message_for
+from bot.core.french import de
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.policy import next_action
@@ -133,7 +134,7 @@ class ConversationService:
                 place.latitude, place.longitude, message.location.latitude, message.location.longitude
             ) > MAX_PLACE_KM:
                 return [Reply(self._texts.get("location_unknown", language))]
-            prefix = self._texts.get("location_found", language, commune=place.commune, bassin=place.bassin) + "\n"
+            prefix = self._texts.get("location_found", language, de_commune=de(place.commune)) + "\n"
             parse = _synthetic_parse("search_training", lieu=place.commune)
         else:
             raw = message.payload if message.kind is MessageKind.BUTTON else message.text
@@ -156,14 +157,21 @@ class ConversationService:
             parse=parse,
             past_intents=list(state.get("intents") or []),
         )
-        restarted = False
-        for event in outcome.events:
-            if event.get("event") == "slot" and event.get("name") in slot_names.ALL:
-                # Only declared slots are kept: the state never grows with anything else.
-                slots[event["name"]] = event.get("value")
-            elif event.get("event") == "restart":
-                restarted = True
-        replies = [_to_reply(r) for r in outcome.responses if r.get("text") or r.get("buttons")]
+        restarted, followup = _apply(outcome.events, slots)
+        responses = list(outcome.responses)
+        if followup and not restarted:
+            # A request that waited for an answer (« Bignona ou Savoie ? ») carries on, with its own entities.
+            resumed = slots.get(slot_names.RESUME) or {}
+            slots[slot_names.RESUME] = None
+            parse = _synthetic_parse(resumed.get("intent") or "help", **(resumed.get("entities") or {}))
+            parse["language"] = language
+            outcome = await self._runner.run(
+                followup, sender_id=f"{person.channel}:{person.external_id}", slots=slots, parse=parse,
+                past_intents=list(state.get("intents") or []),
+            )
+            restarted, _ = _apply(outcome.events, slots)
+            responses += outcome.responses
+        replies = [_to_reply(r) for r in responses if r.get("text") or r.get("buttons")]
         if prefix and replies:
             replies[0] = Reply(prefix + replies[0].text, replies[0].buttons)
 
@@ -205,6 +213,20 @@ class ConversationService:
                 ("menu_referent", "/talk_to_human"),
             )
         ))
+
+
+def _apply(events: list[dict[str, Any]], slots: dict[str, Any]) -> tuple[bool, str | None]:
+    """Applies an action's slot events; returns (restarted, follow-up action name)."""
+    restarted, followup = False, None
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") in slot_names.ALL:
+            # Only declared slots are kept: the state never grows with anything else.
+            slots[event["name"]] = event.get("value")
+        elif event.get("event") == "restart":
+            restarted = True
+        elif event.get("event") == "followup":
+            followup = event.get("name")
+    return restarted, followup
 
 
 def _synthetic_parse(intent: str, **entities: str) -> dict[str, Any]:

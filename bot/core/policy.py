@@ -28,6 +28,8 @@ INTENT_ACTIONS = {
     "bot_challenge": "action_bot_challenge",
     "delete_my_data": "action_ask_delete_my_data",
     "help": "action_help",
+    "inform_location": "action_inform_location",
+    "inform_profile": "action_inform_profile",
     "out_of_scope": "action_default_fallback",
 }
 INTENTS = tuple(INTENT_ACTIONS)
@@ -48,6 +50,10 @@ def is_stop(text: str) -> bool:
     return normalize(text) in STOP_WORDS
 
 
+def _names_a_place(parse: dict[str, Any]) -> bool:
+    return any(e.get("entity") == "lieu" for e in parse.get("entities", []))
+
+
 def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) -> str:
     if is_stop(parse.get("text") or ""):
         return "action_unsubscribe_alerts"
@@ -62,6 +68,9 @@ def next_action(parse: dict[str, Any], slots: dict[str, Any], threshold: float) 
     if pending == "confirm_delete" and intent == "delete_my_data" and understood:
         # "oui supprime tout" parses as delete_my_data again: that is a yes.
         return "action_delete_my_data"
+    if pending == "territory" and (intent == "inform_location" or not understood or _names_a_place(parse)):
+        # The answer to « Bignona ou Savoie ? », typed or pressed.
+        return "action_inform_location"
     if not understood:
         entities = {e.get("entity") for e in parse.get("entities", [])}
         # Follow-ups that name only a trade or a place ("et à Baïla ?", "couture")

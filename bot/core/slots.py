@@ -10,7 +10,10 @@ SHOWN_COURSE = "shown_course"  # the course "c'est combien ?" is about
 PENDING = "pending"  # what the bot just asked: confirm_delete, offer_referent, orientation
 MISSES = "misses"  # misunderstandings in a row
 LANGUAGE = "language"
+RESUME = "resume"  # the request waiting for the territory answer: {"intent": …, "entities": {…}}, never text
+PROFILE = "profile"  # what the person said about themself: age, niveau, fauteuil, pour
 
 ALL = (
     FILIERE, LIEU, TERRITOIRE, BASSIN, LAST_RESULTS, RESULTS_SHOWN, SHOWN_COURSE, PENDING, MISSES, LANGUAGE,
+    RESUME, PROFILE,
 )

@@ -6,7 +6,7 @@ that every key the code asks for exists).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.core.errors import ContentError
 class Texts:
     entries: dict[str, dict[str, str]]
     guidance: dict[str, Any]
+    profile_words: dict[str, Any] = field(default_factory=dict)  # content/profile.yml
 
     @classmethod
     def load(cls, content_dir: Path) -> Texts:
@@ -27,7 +28,9 @@ class Texts:
         for key, value in entries.items():
             if not isinstance(value, dict) or "fr" not in value:
                 raise ContentError("texts.yml", None, f"le texte « {key} » n'a pas de version française")
-        return cls(entries=entries, guidance=guidance)
+        profile_file = content_dir / "profile.yml"
+        profile_words = _read_yaml(profile_file) if profile_file.exists() else {}
+        return cls(entries=entries, guidance=guidance, profile_words=profile_words)
 
     def get(self, key: str, language: str = "fr", **values: Any) -> str:
         try:

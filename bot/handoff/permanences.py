@@ -54,6 +54,19 @@ def _time(text: str) -> time:
         raise PermanenceError(f"heure invalide : {text!r} (HH:MM)") from exc
 
 
+def _clock(moment: time) -> str:
+    return f"{moment.hour}h{moment.minute:02d}"
+
+
+def _day_words(days: frozenset[int]) -> str:
+    ordered = sorted(days)
+    if len(ordered) == 1:
+        return f"le {DAY_NAMES[ordered[0]]}"
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"du {DAY_NAMES[ordered[0]]} au {DAY_NAMES[ordered[-1]]}"
+    return "les " + ", ".join(DAY_NAMES[d] for d in ordered)
+
+
 class Permanences:
     def __init__(self, slots: dict[str, list[Slot]]) -> None:
         self._slots = slots
@@ -96,6 +109,12 @@ class Permanences:
                         best = start
                     break
         return best
+
+    def describe(self, bassin: str | None) -> str | None:
+        """'du lundi au vendredi de 9h00 à 17h00, le samedi de 9h00 à 12h00'; None when always open."""
+        return ", ".join(
+            f"{_day_words(slot.days)} de {_clock(slot.start)} à {_clock(slot.end)}" for slot in self._for(bassin)
+        ) or None
 
     def when_text(self, bassin: str | None, moment: datetime) -> str | None:
         """'demain à 9h00', 'lundi à 9h00'... or None when open now or always open."""

@@ -85,21 +85,33 @@ class HandoffService:
                 count += 1
         return count
 
-    def recipients(self, bassin: str | None, *, everyone: bool = False) -> list[ReferentRecord]:
-        """Present referents of the bassin, else every present referent, else every referent."""
+    def recipients(
+        self, bassin: str | None, *, everyone: bool = False, territoire: str | None = None
+    ) -> list[ReferentRecord]:
+        """Present referents of the bassin, else of the territory, else every present referent, else every referent."""
         every = self.referents.all()
         present = [r for r in every if r.present]
         if not everyone and bassin:
             local = [r for r in present if r.bassin == bassin]
             if local:
                 return local
+        territoire = territoire or self._territory_of(bassin)
+        if not everyone and territoire:
+            # A referent without a bassin serves every bassin; one of the other country does not.
+            same_country = [r for r in present if r.bassin is None or self._territory_of(r.bassin) == territoire]
+            if same_country:
+                return same_country
         return present or every
+
+    def _territory_of(self, bassin: str | None) -> str | None:
+        places = self._catalogue.places if self._catalogue else ()
+        return next((p.territoire for p in places if bassin and p.bassin == bassin), None)
 
     async def _announce(self, ticket: TicketRecord, *, again: bool) -> None:
         person = self._persons.get(ticket.person_id)
         if person is None:
             return
-        recipients = self.recipients(ticket.bassin, everyone=again)
+        recipients = self.recipients(ticket.bassin, everyone=again, territoire=(ticket.topic or {}).get("territoire"))
         if not recipients:
             if self._notices.mark_person_told(ticket.id):
                 await self._to_person(person, Reply(self._nobody_text(ticket, person)))

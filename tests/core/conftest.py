@@ -64,6 +64,13 @@ class Chat:
         return [b.title for r in self.last for b in r.buttons]
 
 
+# The default young person writes from a Senegalese WhatsApp number (+221): their territory,
+# Bignona, is known from the first message. Conversations about an unknown territory use
+# ``Chat(services.conversation)`` (the terminal, no number) — see test_territory.py.
+BIGNONA_WHATSAPP = "221770000001"
+SAVOIE_WHATSAPP = "33612345678"
+
+
 @pytest.fixture
 def chat(services) -> Chat:
-    return Chat(services.conversation)
+    return Chat(services.conversation, user=BIGNONA_WHATSAPP, channel="whatsapp")

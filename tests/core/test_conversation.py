@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.app import build_services
 from bot.core.messages import Location, MessageKind
 from bot.storage.models import ConversationState, HandoffTicket, Person, Subscription, UnansweredQuestion
-from tests.core.conftest import TODAY, Chat
+from tests.core.conftest import BIGNONA_WHATSAPP, TODAY, Chat
 
 
 def count(services, model) -> int:
@@ -74,10 +74,10 @@ async def test_open_days_never_lists_past_events(chat):
 
 async def test_conversation_survives_a_restart(settings):
     first = build_services(settings, today=lambda: TODAY)
-    await Chat(first.conversation, user="durable").say("formation couture")
+    await Chat(first.conversation, user=BIGNONA_WHATSAPP, channel="whatsapp").say("formation couture")
     first.close()
     second = build_services(settings, today=lambda: TODAY)
-    chat = Chat(second.conversation, user="durable")
+    chat = Chat(second.conversation, user=BIGNONA_WHATSAPP, channel="whatsapp")
     await chat.say("et a Kafountine ?")
     assert "Couture" in course_lines(chat.text)[0] and "Kafountine" in course_lines(chat.text)[0]
     second.close()
@@ -256,7 +256,7 @@ async def test_a_trade_not_in_the_catalogue_is_said_plainly_and_recorded(chat, s
 async def test_the_stored_state_holds_no_message_text(chat, services):
     await chat.say("formation couture a coubalan, mon numero 771234567")
     await chat.say("c'est combien ?")
-    person = services.persons.find("cli", chat.user)
+    person = services.persons.find(chat.channel, chat.user)
     stored = repr(services.states.load(person.id))
     assert "771234567" not in stored and "numero" not in stored and "combien" not in stored
     assert "couture" in stored  # the slot value, a filière code

@@ -19,7 +19,7 @@ async def test_conversation_on_postgres_and_redis_survives_a_restart(settings, p
     first = build_services(scaled, today=lambda: TODAY)
     assert isinstance(first.states, RedisConversationStateStore)
     assert first.db.dialect == "postgresql"
-    await Chat(first.conversation, user="scale").say("ou apprendre le solaire ?")
+    await Chat(first.conversation, user="scale").say("ou apprendre le solaire a bignona ?")
     first.close()
     assert any(key.startswith("terrapro:state:") for key in redis_client.keys("*"))
 

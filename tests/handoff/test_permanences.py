@@ -51,3 +51,9 @@ def test_bad_rows_are_reported_with_their_line(tmp_path, row):
     (tmp_path / "permanences.csv").write_text("bassin,jours,heure_debut,heure_fin,fuseau\n" + row + "\n")
     with pytest.raises(PermanenceError, match="ligne 2"):
         Permanences.load(tmp_path)
+
+
+def test_described_in_words_for_the_young_person(hours):
+    assert hours.describe("Fogny") == "du lundi au vendredi de 9h00 à 17h00, le samedi de 9h00 à 12h00"
+    assert hours.describe("Chambéry") == "les lundi, mercredi de 14h00 à 18h00"
+    assert hours.describe("Maurienne") is None  # no row, no "*": always open, nothing to say

@@ -12,6 +12,7 @@ INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "search_training", "training_details", "centre_info",
     "orientation_help", "job_search", "entrepreneurship", "open_days", "subscribe_alerts",
     "unsubscribe_alerts", "talk_to_human", "bot_challenge", "delete_my_data", "help", "out_of_scope",
+    "inform_location", "inform_profile",
 }
 
 

@@ -1,0 +1,264 @@
+"""One territory per person, never mixed: learnt once, asked once, followed everywhere, changeable."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.app import build_services
+from bot.core.messages import Location, MessageKind
+from bot.storage.models import HandoffTicket, Subscription
+from tests.core.conftest import TODAY
+from tests.core.conversations.conftest import (
+    BIGNONA_CENTRES,
+    SAVOIE_CENTRES,
+    PlainChat,
+    course_lines,
+    mentions_any,
+)
+
+
+def no_savoie(text: str) -> bool:
+    return not mentions_any(text, ("AFPA", "Chambéry", "E2C", "Mission locale", "Savoie (France) :"))
+
+
+def no_bignona(text: str) -> bool:
+    return "FCFA" not in text and not mentions_any(text, BIGNONA_CENTRES)
+
+
+# -- asked once, then carried on -------------------------------------------------------
+
+
+async def test_unknown_person_is_asked_once_then_gets_bignona_courses(unknown):
+    await unknown.say("ou apprendre le solaire ?")
+    assert unknown.asked_territory and not course_lines(unknown.text)
+    assert unknown.button_titles == ["Bignona (Sénégal)", "Savoie (France)"]
+    await unknown.press("Bignona")
+    lines = course_lines(unknown.text)
+    assert lines and all(mentions_any(line, BIGNONA_CENTRES) for line in lines)
+    assert no_savoie(unknown.text) and "FCFA" in unknown.text
+    await unknown.say("et à Baïla ?")
+    assert "CFP de Baïla" in course_lines(unknown.text)[0]
+    assert unknown.times_asked() == 1
+
+
+async def test_unknown_person_answering_savoie_gets_savoie_courses_without_fcfa(unknown):
+    await unknown.say("formation solaire")
+    await unknown.press("Savoie")
+    assert "AFPA Chambéry" in course_lines(unknown.text)[0]
+    assert no_bignona(unknown.text)
+
+
+async def test_typed_answer_works_like_the_button(unknown):
+    await unknown.say("je cherche une formation en electricite")
+    assert unknown.asked_territory
+    await unknown.say("Savoie")
+    assert "AFPA Chambéry" in unknown.text and no_bignona(unknown.text)
+
+
+async def test_answer_naming_a_commune_sets_the_territory_and_the_nearest_centre(unknown):
+    await unknown.say("ou apprendre la menuiserie ?")  # taught in both countries
+    assert unknown.asked_territory
+    await unknown.say("je suis à Diouloulou")
+    assert "Diouloulou" in course_lines(unknown.text)[0]
+    assert no_savoie(unknown.text)
+
+
+async def test_open_days_ask_once_and_list_only_that_territory(unknown):
+    await unknown.say("c'est quand les portes ouvertes ?")
+    assert unknown.asked_territory
+    await unknown.press("Savoie")
+    assert "E2C" in unknown.text and no_bignona(unknown.text)
+    await unknown.say("formation solaire")
+    assert not unknown.asked_territory and "AFPA" in unknown.text
+    assert unknown.times_asked() == 1
+
+
+async def test_job_search_waits_for_the_territory_then_answers_it(unknown):
+    await unknown.say("je cherche du travail")
+    assert unknown.asked_territory
+    await unknown.press("Savoie")
+    assert "Mission locale" in unknown.text and "CFP" not in unknown.text
+
+
+async def test_subscription_waits_for_the_territory(unknown, services):
+    await unknown.say("previens moi des portes ouvertes")
+    assert unknown.asked_territory
+    await unknown.press("Savoie")
+    person = services.persons.find("cli", unknown.user)
+    assert services.subscriptions.get(person.id).territoire == "savoie"
+
+
+# -- learnt without asking -----------------------------------------------------------------
+
+
+async def test_french_whatsapp_number_means_savoie(savoyard):
+    await savoyard.say("formation solaire")
+    assert not savoyard.asked_territory
+    assert "AFPA Chambéry" in course_lines(savoyard.text)[0] and no_bignona(savoyard.text)
+
+
+async def test_senegalese_whatsapp_number_means_bignona(bignonois):
+    await bignonois.say("formation solaire")
+    assert not bignonois.asked_territory
+    assert all(mentions_any(line, BIGNONA_CENTRES) for line in course_lines(bignonois.text))
+    assert no_savoie(bignonois.text)
+
+
+async def test_wolof_means_bignona_and_the_results_are_wrapped_in_wolof(unknown):
+    unknown.language = "wo"
+    await unknown.say("dama bëgg jàng mekanik")
+    assert not unknown.asked_territory
+    assert "Lii laa gis" in unknown.text and "Ban" not in unknown.text
+    assert all(mentions_any(line, BIGNONA_CENTRES) for line in course_lines(unknown.text))
+    assert any("Wax ak ab nit" in t for t in unknown.button_titles)
+
+
+async def test_wolof_open_days_are_bignona_ones(unknown):
+    unknown.language = "wo"
+    await unknown.say("kañ la portes ouvertes yi ?")
+    assert not unknown.asked_territory
+    assert "Aldabar" in unknown.text and "E2C" not in unknown.text
+
+
+async def test_named_centre_gives_the_territory(unknown):
+    await unknown.say("les formations du cfp d abene")
+    assert not unknown.asked_territory
+    assert all("Abéné" in line for line in course_lines(unknown.text))
+
+
+async def test_a_trade_taught_in_one_country_only_needs_no_question(unknown):
+    await unknown.say("formation mecanique auto")
+    assert not unknown.asked_territory and no_savoie(unknown.text)
+    assert course_lines(unknown.text)
+
+
+async def test_sms_spelling_with_a_commune(unknown):
+    await unknown.say("jveu aprendre mecanik a kafountin")
+    assert not unknown.asked_territory
+    assert "Abéné" in course_lines(unknown.text)[0]
+
+
+async def test_saying_where_you_live_first(unknown):
+    await unknown.say("j'habite à Chambéry")
+    assert "Chambéry" in unknown.text
+    await unknown.say("formation electricite")
+    assert not unknown.asked_territory and "AFPA Chambéry" in course_lines(unknown.text)[0]
+
+
+async def test_shared_location_in_savoie(unknown):
+    await unknown.send(kind=MessageKind.LOCATION, location=Location(45.57, 5.92))
+    assert "Chambéry" in unknown.text
+    await unknown.say("formation plomberie")
+    assert not unknown.asked_territory and "AFPA" in unknown.text and no_bignona(unknown.text)
+
+
+async def test_the_territory_is_remembered_across_restarts(settings):
+    first = build_services(settings, today=lambda: TODAY)
+    chat = PlainChat(first.conversation, user="durable", channel="cli")
+    await chat.say("formation solaire")
+    await chat.press("Savoie")
+    first.close()
+    second = build_services(settings, today=lambda: TODAY)
+    chat = PlainChat(second.conversation, user="durable", channel="cli")
+    await chat.say("c'est quand les portes ouvertes ?")
+    assert not chat.asked_territory and "E2C" in chat.text
+    second.close()
+
+
+# -- changing territory ----------------------------------------------------------------------
+
+
+async def test_moving_to_aix_moves_the_search_and_the_open_days(bignonois):
+    await bignonois.say("formation solaire")
+    assert "FCFA" in bignonois.text
+    await bignonois.say("en fait j'habite à Aix")
+    assert "AFPA Chambéry" in course_lines(bignonois.text)[0] and no_bignona(bignonois.text)
+    await bignonois.say("c'est quand les portes ouvertes ?")
+    assert "E2C" in bignonois.text and "Aldabar" not in bignonois.text
+
+
+async def test_moving_to_kafountine_from_savoie(savoyard):
+    await savoyard.say("je suis à Kafountine maintenant")
+    await savoyard.say("formation mecanique")
+    assert "Abéné" in course_lines(savoyard.text)[0] and no_savoie(savoyard.text)
+
+
+async def test_moving_away_forgets_the_course_of_the_other_country(bignonois):
+    await bignonois.say("formation couture")
+    await bignonois.say("je suis à Chambéry maintenant")
+    await bignonois.say("c'est combien ?")
+    assert "FCFA" not in bignonois.text and "Coubanao" not in bignonois.text
+
+
+# -- nothing here: honest, and the territory's own service ---------------------------------
+
+
+async def test_trade_missing_in_savoie_never_points_to_senegal(savoyard, services):
+    await savoyard.say("je veux apprendre la couture")
+    assert no_bignona(savoyard.text)
+    assert "Mission locale" in savoyard.text and "pas de formation" in savoyard.text
+    assert any("référent" in t for t in savoyard.button_titles)
+
+
+async def test_trade_missing_in_bignona_never_points_to_chambery(bignonois):
+    await bignonois.say("je veux une remise a niveau")
+    assert no_savoie(bignonois.text) and "E2C" not in bignonois.text
+    assert "référent" in bignonois.text.lower() or any("référent" in t for t in bignonois.button_titles)
+
+
+async def test_savoie_place_with_a_bignona_only_trade(unknown):
+    await unknown.say("formation peche a chambery")
+    assert no_bignona(unknown.text) and "Mission locale" in unknown.text
+
+
+# -- guidance per territory ------------------------------------------------------------------
+
+
+async def test_job_search_in_savoie_names_savoie_services(savoyard):
+    await savoyard.say("je cherche du travail")
+    assert "Mission locale" in savoyard.text and "apprentissage" in savoyard.text
+    assert "1jeune1solution" in savoyard.text and "CFP" not in savoyard.text
+
+
+async def test_job_search_in_bignona_names_bignona_services(bignonois):
+    await bignonois.say("je cherche un emploi")
+    assert "CFP" in bignonois.text and "ReActE" in bignonois.text
+    assert "Mission locale" not in bignonois.text
+
+
+async def test_starting_a_business_per_territory(savoyard, bignonois):
+    await savoyard.say("je veux creer mon entreprise")
+    assert "création d'entreprise" in savoyard.text and "Baïla" not in savoyard.text
+    await bignonois.say("je veux creer mon entreprise")
+    assert "Baïla" in bignonois.text and "Mission locale" not in bignonois.text
+
+
+async def test_choosing_a_path_per_territory(savoyard, bignonois):
+    await savoyard.say("je sais pas quoi faire comme metier")
+    assert "CIO" in savoyard.text and "PIJ" in savoyard.text and "psychologue" in savoyard.text
+    await bignonois.say("je sais pas quoi faire comme metier")
+    assert "référents orientation" in bignonois.text and "9h00" in bignonois.text
+    assert "CIO" not in bignonois.text
+
+
+# -- referent routing ------------------------------------------------------------------------
+
+
+async def test_referent_request_goes_to_the_referents_of_the_territory(savoyard, services):
+    referents = services.handoff.referents
+    referents.add("Awa", 5001, "Fogny")
+    referents.add("Claire", 5002, "Chambéry")
+    await savoyard.say("je veux parler a un referent")
+    with services.db.session() as session:
+        ticket = session.scalars(select(HandoffTicket)).one()
+    assert ticket.topic["territoire"] == "savoie"
+    record = services.handoffs.get(ticket.id)
+    names = [r.name for r in services.handoff.service.recipients(record.bassin, territoire=record.topic["territoire"])]
+    assert names == ["Claire"]
+
+
+async def test_stop_still_works_after_the_question(unknown, services):
+    await unknown.say("c'est quand les portes ouvertes ?")
+    await unknown.say("STOP")
+    assert "annonces" in unknown.text
+    with services.db.session() as session:
+        assert session.scalars(select(Subscription)).first() is None
