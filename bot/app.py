@@ -196,6 +196,7 @@ class App:
         """The core (counted and timed for `/metrics`)."""
         from bot.core.safety import SafetyDesk
         from bot.observability.metrics import MeasuredConversation
+        from bot.storage.turn_facts import TurnFactRepository
 
         return MeasuredConversation(
             self.metrics,
@@ -205,6 +206,7 @@ class App:
             safety=SafetyDesk(self.safety, self.handoff.urgent),
             flood_limit=self.settings.flood_limit_per_minute, turns=build_turn_runner(self.settings, self.db),
             phrases=self.phrases,
+            recorder=TurnFactRepository(self.db),
         )
 
     # -- hand-off and broadcasts -----------------------------------------------------

@@ -73,6 +73,7 @@ def build_parser(settings: Callable[[], Settings], app: Callable[[], App]) -> ar
     from bot.nlu.cli import register as register_nlu
     from bot.storage.cli import register as register_db
     from bot.storage.retention_cli import register as register_privacy
+    from bot.web.console.cli import register as register_console
 
     register_broadcast(sub, lambda: app().admin_broadcast(), lambda: app().sending_broadcast())
     register_nlu(sub, lambda: app().nlu)
@@ -80,6 +81,7 @@ def build_parser(settings: Callable[[], Settings], app: Callable[[], App]) -> ar
     register_catalogue(sub, settings)
     register_db(sub, lambda: _database(settings()))
     register_privacy(sub, lambda: app().storage, settings)
+    register_console(sub, lambda: app().storage, settings)
     _register_servers(sub, app)
     return parser
 

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # An urgent (distress) request nobody took is announced again this much sooner.
     handoff_urgent_renotify_minutes: int = 3
 
+    # Public address of `terrapro serve`, for the console's set-password links.
+    console_base_url: str = "http://127.0.0.1:8080"
+
     # Durable inbox: a message leased by a worker that died is handled again after this.
     inbox_lease_seconds: float = 30.0
     # Messages handled at once per process (different people; one person's stay in order).

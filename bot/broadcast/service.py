@@ -157,6 +157,16 @@ class BroadcastService:
     def list(self, limit: int = 50) -> list[CampaignRecord]:
         return self.repo.list(limit)
 
+    def count_recipients(self, territoire: str | None, bassin: str | None, filiere: str | None) -> int:
+        """How many people a campaign for this segment would reach now (nothing is created)."""
+        self._check_segment(territoire, bassin, filiere)
+        return len(self._subscriptions.recipients(territoire=territoire, bassin=bassin, filiere=filiere))
+
+    def cancel_scheduled(self, campaign_id: int) -> bool:
+        """A scheduled campaign not yet started goes back to draft (never sent). False once it started."""
+        self.get(campaign_id)
+        return self.repo.unschedule(campaign_id)
+
     def _recipients(self, campaign: CampaignRecord):
         return self._subscriptions.recipients(
             territoire=campaign.territoire, bassin=campaign.bassin, filiere=campaign.filiere

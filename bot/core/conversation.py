@@ -24,6 +24,7 @@ from bot.core.long_message import focus as focus_long_message
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.phrases import PhraseLists
 from bot.core.policy import FALLBACK, next_action
+from bot.core.ports import TurnRecorder, turn_facts
 from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
 from bot.storage.locks import UserLocks
@@ -87,8 +88,10 @@ class ConversationService:
         clock: Callable[[], float] = time.time,
         turns: TurnRunner | None = None,
         phrases: PhraseLists | None = None,
+        recorder: TurnRecorder | None = None,
     ) -> None:
         self._phrases = phrases
+        self._recorder = recorder
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
@@ -206,6 +209,8 @@ class ConversationService:
         intents = (list(state.get("intents") or []) + [parse.get("intent", {}).get("name") or "?"])[-HISTORY:]
         flood_marks = {k: state[k] for k in ("turns", "slowed_at") if k in state}
         self._states.save(person.id, {"slots": slots, "intents": intents, **flood_marks})
+        if self._recorder is not None:
+            self._recorder.record_turn(turn_facts(person, slots, intents[-1], action))
         if language != person.language:
             self._persons.update(person.id, language=language)
         return replies

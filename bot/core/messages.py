@@ -79,9 +79,19 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file sent with a reply (e.g. a CSV for an admin referent); never a young person's data."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    # Channels that can send files send it with ``text`` as caption.
+    document: Document | None = None
 
 
 def message_to_dict(message: IncomingMessage) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Small interfaces the channels and the core depend on (implemented elsewhere)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core import slots as slot_names
 from bot.core.messages import IncomingMessage, Reply
 
 
@@ -27,6 +29,35 @@ class DeliveryDedupe(Protocol):
     """Platforms deliver the same message more than once; handle it once."""
 
     def first_time(self, channel: str, message_id: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class TurnFacts:
+    """One conversation turn as the coordinators count it: never any message text."""
+
+    person_id: int
+    channel: str
+    territoire: str | None
+    bassin: str | None
+    intent: str
+    filiere: str | None
+    answered: bool
+
+
+class TurnRecorder(Protocol):
+    """Where the core reports each turn for the console's figures (must never raise)."""
+
+    def record_turn(self, facts: TurnFacts) -> None: ...
+
+
+def turn_facts(person, slots: dict, intent: str, action: str) -> TurnFacts:
+    """The facts of a finished turn; the fallback action means the bot could not answer."""
+    return TurnFacts(
+        person_id=person.id, channel=person.channel,
+        territoire=slots.get(slot_names.TERRITOIRE) or person.territoire,
+        bassin=slots.get(slot_names.BASSIN) or person.bassin,
+        intent=intent, filiere=slots.get(slot_names.FILIERE), answered=action != "action_default_fallback",
+    )
 
 
 class DurableInbox(Protocol):

@@ -24,14 +24,19 @@ from bot.handoff.router import RoutingHandler
 from bot.handoff.service import HandoffService
 from bot.handoff.urgent import UrgentHandoff
 from bot.handoff.worker import HandoffWorker
+from bot.reports.digest import CoordinatorDigest
+from bot.reports.messages import load_messages
+from bot.reports.weekly import WeeklyReport
 from bot.settings import Settings
 from bot.storage.base import utcnow
+from bot.storage.console_views import ConsoleViews
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.queue import DurableQueue, OutboxItem
 from bot.storage.referents import NoticeRepository, ReferentRepository
 from bot.storage.shared_keys import SharedKeyStore, SqlSharedKeyStore
+from bot.storage.turn_facts import TurnFactRepository
 
 
 @dataclass
@@ -71,6 +76,13 @@ def composer_for(catalogue: Catalogue | None, shared: SharedKeyStore) -> Broadca
     return BroadcastComposer(bassins_by_territory=bassins, drafts=draft_store(shared))
 
 
+def build_digest(settings: Settings, db: Database, clock: Clock) -> CoordinatorDigest:
+    views = ConsoleViews(db)
+    return CoordinatorDigest(
+        WeeklyReport(TurnFactRepository(db), views, clock), views, load_messages(settings.content_dir)
+    )
+
+
 def build_handoff(
     settings: Settings,
     *,
@@ -104,7 +116,9 @@ def build_handoff(
     )
     return Handoff(
         service=service, gate=HandoffGate(service, lets_through),
-        console=ReferentConsole(service, composer_for(catalogue, shared or SqlSharedKeyStore(db))),
+        console=ReferentConsole(
+            service, composer_for(catalogue, shared or SqlSharedKeyStore(db)), build_digest(settings, db, clock)
+        ),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
         bus=bus, outbox=outbox, referents=referents, media=media, urgent=UrgentHandoff(service),
     )

@@ -11,6 +11,7 @@ from bot.broadcast.composer import BroadcastComposer
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.handoff import texts
 from bot.handoff.service import TAKE_PAYLOAD, HandoffService
+from bot.reports.digest import CoordinatorDigest
 from bot.storage.referents import ReferentRecord
 
 MAX_QUEUE_SHOWN = 10
@@ -24,9 +25,12 @@ def _number(text: str) -> int | None:
 
 
 class ReferentConsole:
-    def __init__(self, service: HandoffService, composer: BroadcastComposer | None = None) -> None:
+    def __init__(
+        self, service: HandoffService, composer: BroadcastComposer | None = None, digest: CoordinatorDigest | None = None
+    ) -> None:
         self._service = service
         self._composer = composer
+        self._digest = digest
 
     def enable_broadcasts(self, broadcast: Broadcast) -> None:
         """Called once the process has channel senders: admins may then use /diffuser."""
@@ -59,6 +63,10 @@ class ReferentConsole:
         rest = rest.strip()
         if name == "file":
             return [self._queue()]
+        if name in ("stats", "questions") and self._digest is not None:
+            if referent.role != "admin":
+                return [self._digest.admin_only()]
+            return [self._digest.stats() if name == "stats" else self._digest.questions()]
         if name == TAKE_PAYLOAD[1:]:
             if not rest:
                 return await self._service.take_next(referent)

@@ -320,6 +320,32 @@ class HandoffService:
         await self._requeue(ticket.id)
         return [Reply(texts.TRANSFERRED_REFERENT.format(id=ticket.id))]
 
+    async def close_by_admin(self, ticket_id: int, note: str | None = None) -> TicketRecord | None:
+        """An admin closes a ticket from the web console; the young person and the referent are told.
+
+        None if the ticket was not open.
+        """
+        before = self.handoffs.get(ticket_id)
+        closed = self.handoffs.close(ticket_id, closing_note=note)
+        if before is None or closed is None:
+            return None
+        referent = self.referents.get(before.referent_id) if before.referent_id else None
+        person = self._persons.get(closed.person_id)
+        if person is not None and referent is not None:
+            buttons = tuple(Button(title, rating_payload(ticket_id, n))
+                            for n, title in enumerate(texts.RATING_TITLES, start=1))
+            await self._to_person(person, Reply(texts.FINISHED.format(name=referent.name), buttons))
+        elif person is not None:
+            await self._to_person(person, Reply(texts.CLOSED_BY_STAFF))
+        if referent is not None:
+            await self._bus.publish(Notification(
+                REFERENT_CHANNEL, referent.telegram_id, Reply(texts.CLOSED_BY_STAFF_REFERENT.format(id=ticket_id))
+            ))
+        else:
+            bassin = before.bassin or "bassin inconnu"
+            await self._edit_notices(before, lambda _r: texts.NOTICE_CLOSED.format(id=ticket_id, bassin=bassin))
+        return closed
+
     async def _requeue(self, ticket_id: int) -> None:
         self._notices.forget_notices(ticket_id)
         self._notices.forget_announcement(ticket_id)

@@ -51,6 +51,9 @@ FINISHED_REFERENT = "Conversation n°{id} terminée. Le bot reprend avec ce jeun
 TRANSFERRED_REFERENT = "Demande n°{id} rendue à la file : elle va être proposée aux autres référents."
 WRONG_TICKET = "Ta conversation en cours est la n°{id}, pas la n°{asked}."
 PERSON_SAYS = "{who} : {text}"
+CLOSED_BY_STAFF = "L'équipe TerraPro a clos ta demande. Je reste là si tu as d'autres questions."
+CLOSED_BY_STAFF_REFERENT = "La demande n°{id} a été fermée par un·e administrateur·rice depuis la console."
+NOTICE_CLOSED = "Demande n°{id} ({bassin}) : fermée depuis la console."
 # A referent's message that could not reach the young person, said plainly.
 RELAY_FAILED_WINDOW = (
     "⚠️ Ton message à {who} n'est pas parti : WhatsApp n'autorise plus à lui écrire "
@@ -76,6 +79,7 @@ HELP = (
     "/transferer — rendre ta conversation à la file\n"
     "/present, /absent — recevoir ou non les nouvelles demandes\n"
     "/diffuser — envoyer une annonce aux jeunes abonnés (administrateurs)\n"
+    "/stats, /questions — les chiffres de la semaine, les questions sans réponse en CSV (administrateurs)\n"
     "Règle : une conversation à la fois. Pendant une conversation, tout ce que tu écris "
     "(sans /) est transmis au jeune, signé de ton prénom. Il ne voit jamais ton numéro, "
     "et tu ne vois jamais le sien."

@@ -248,6 +248,15 @@ class CampaignRepository:
             rows = session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(max(0, limit)))
             return [_campaign_record(c) for c in rows]
 
+    def unschedule(self, campaign_id: int) -> bool:
+        with self._db.session() as session:
+            return session.execute(
+                update(Campaign)
+                .where(Campaign.id == campaign_id, Campaign.status == "scheduled", Campaign.materialised_at.is_(None))
+                .values(status="draft", scheduled_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount > 0
+
     def due(self, now: datetime) -> list[CampaignRecord]:
         with self._db.session() as session:
             rows = session.scalars(

@@ -160,4 +160,5 @@ class ProcessedMessage(Base):
 
 # The hand-off queue's referent tables hang off this metadata too; imported here so
 # every create_schema() creates them (the module imports only bot.storage.base).
+from bot.storage import console_tables as _console_tables  # noqa: E402,F401
 from bot.storage import referents as _referents  # noqa: E402,F401

@@ -21,6 +21,7 @@ from bot.channels.whatsapp.channel import build_whatsapp
 from bot.channels.whatsapp.media import build_whatsapp_media
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
+from bot.web.console import build_console
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
     on_startup += [inbox.start, handoff.start, broadcasts.start]
     on_shutdown[:0] = [inbox.stop, broadcasts.stop, handoff.stop]
     if not routes:
-        log.warning("no channel configured: only /health is served")
+        log.warning("no channel configured: only /health and /console are served")
+    routes.append(build_console(services, broadcast.service))
     on_shutdown.append(services.close)
     return create_app(
         routes, on_startup=on_startup, on_shutdown=on_shutdown, health=services.health, metrics=services.metrics

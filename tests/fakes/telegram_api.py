@@ -29,7 +29,7 @@ BOT_ID = 123456789
 BOT_USERNAME = "TerraProTestBot"
 
 # Form fields PTB sends as plain strings; every other field is JSON-encoded.
-_STRING_FIELDS = {"text", "callback_query_id", "action", "url", "secret_token", "language_code",
+_STRING_FIELDS = {"text", "caption", "callback_query_id", "action", "url", "secret_token", "language_code",
                   "parse_mode", "inline_message_id"}
 
 
@@ -292,6 +292,18 @@ class FakeTelegramAPI:
 
     def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._uploaded("sendPhoto", params, "photo")
+    def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        upload = params.get("_files", {}).get("document")
+        document = {"filename": upload.filename, "content": upload.data} if upload else {}
+        params["document"] = document
+        return {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": _chat(chat_id, "private" if chat_id > 0 else "group", "Awa"),
+            "document": {"file_id": f"doc{chat_id}", "file_unique_id": f"doc{chat_id}",
+                         "file_name": document.get("filename")},
+            "caption": params.get("caption"),
+        }
 
     def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._m_sendMessage(params)
@@ -348,7 +360,7 @@ async def _params(request: Request) -> dict[str, Any]:
             key: files[value.removeprefix("attach://")]
             for key, value in fields.items() if value.startswith("attach://") and value.removeprefix("attach://") in files
         }
-        params["_files"].update({key: f for key, f in files.items() if key in ("voice", "audio", "photo")})
+        params["_files"].update({key: f for key, f in files.items() if key in ("voice", "audio", "photo", "document")})
         return params
     if content_type and not content_type.startswith("application/x-www-form-urlencoded"):
         raise AssertionError(f"fake Telegram API: unexpected content type {content_type!r}")

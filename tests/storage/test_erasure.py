@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.core.ports import TurnFacts
 from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.state import RedisConversationStateStore, SqlConversationStateStore
 from bot.storage.subscriptions import SubscriptionRepository
+from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.unanswered import UnansweredRepository
 
 
@@ -26,6 +28,7 @@ def _fill(db, external_id):
     campaign = campaigns.create("Portes ouvertes", territoire="bignona")
     campaigns.materialise(campaign.id, [pid], utcnow())
     campaigns.add_reminder(pid, "EVT-01", utcnow())
+    TurnFactRepository(db).record_turn(TurnFacts(pid, "whatsapp", "bignona", "Sindian", "greet", None, True))
     return pid
 
 

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
@@ -35,6 +36,7 @@ REASON_RATE_LIMITED = "telegram: limite de débit (429) répétée"
 REASON_ERROR = "telegram: erreur"
 REASON_NOTHING = "telegram: message vide"
 BLOCKED_NAMESPACE = "telegram:blocked"
+CAPTION_LIMIT = 1024  # Telegram's limit for a document's caption
 # A person who blocked the bot and never wrote again: forget after a year.
 BLOCKED_TTL = timedelta(days=365)
 
@@ -94,6 +96,8 @@ class TelegramPort:
     async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
         if await self.is_blocked(external_id):
             return SendResult.unreachable(REASON_BLOCKED)
+        if reply.document is not None:
+            return await self._send_document(external_id, reply, lane)
         calls = await self._render(external_id, reply)
         if not calls:
             return SendResult.failed(REASON_NOTHING)
@@ -103,6 +107,15 @@ class TelegramPort:
             if not result.sent:
                 return result
         return result
+
+    async def _send_document(self, external_id: str, reply: Reply, lane: Lane) -> SendResult:
+        """A file (e.g. the CSV of /questions for an admin referent), the reply's text as caption."""
+        document = reply.document
+        kwargs = {
+            "chat_id": _api_chat_id(external_id), "caption": reply.text[:CAPTION_LIMIT] or None,
+            "document": InputFile(document.content, filename=document.filename),
+        }
+        return await self._call(self._bot.send_document, kwargs, lane)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         """Replace an earlier message's text (and its buttons: none if the reply has none)."""
