@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from telegram.ext import ExtBot
 
 from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
@@ -11,20 +10,12 @@ from bot.channels.telegram.port import TelegramPort, blocked_chats
 from bot.channels.telegram.ratelimiter import TelegramRateLimiter
 from bot.core.messages import Reply
 from bot.core.outbound import SendStatus
-from bot.logging_privacy import TALKATIVE_LOGGERS, install_privacy_filter
+from bot.logging_privacy import install_privacy_filter
 from bot.storage.shared_keys import SqlSharedKeyStore
 from tests.fakes.telegram_api import TOKEN
 
 CHAT = 7712345
 TEXT = "Fatou Sané, 77 123 45 67"
-
-
-@pytest.fixture
-def restore_log_levels():
-    levels = {name: logging.getLogger(name).level for name in TALKATIVE_LOGGERS}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def _send_and_capture(fake_api, persons, shared, caplog) -> str:

@@ -4,22 +4,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import pytest
-
 from bot.core.messages import Reply
 from bot.core.outbound import SendStatus
-from bot.logging_privacy import TALKATIVE_LOGGERS, install_privacy_filter
+from bot.logging_privacy import install_privacy_filter
 from tests.channels.whatsapp.conftest import T0, WA_ID
 
 TEXT = "Fatou Sané, rappelle-moi au 77 123 45 67"
-
-
-@pytest.fixture
-def restore_log_levels():
-    levels = {name: logging.getLogger(name).level for name in TALKATIVE_LOGGERS}
-    yield
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def test_whatsapp_send_logs_no_token_phone_or_text(channel, persons, settings, caplog, restore_log_levels):
