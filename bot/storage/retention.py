@@ -1,9 +1,12 @@
 """Retention: what is kept about past conversations goes after a fixed period.
 
-Closed hand-off tickets (their summary, note and the notices sent to referents),
-unanswered questions, delivery rows (per-recipient campaign rows, reminders,
-message statuses, seen message ids) older than the period are deleted.
-Open tickets and queued deliveries are never touched, whatever their age.
+Closed hand-off tickets (their summary, note, the message that raised an urgent
+request and the notices sent to referents), unanswered questions, delivery rows
+(per-recipient campaign rows, reminders, message statuses, seen message ids),
+finished inbox/outbox rows (their hashed ids; the sealed text went when they were
+handled) and the per-turn facts of the console's dashboard older than the period
+are deleted. Open tickets, queued deliveries and unfinished queue rows are never
+touched, whatever their age.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from sqlalchemy.sql.elements import ColumnElement
 import bot.storage.campaigns  # noqa: F401
 import bot.storage.delivery_status  # noqa: F401
 import bot.storage.models  # noqa: F401
+import bot.storage.queue  # noqa: F401
+import bot.storage.console_tables  # noqa: F401
 from bot.storage.base import Base, utcnow
 from bot.storage.database import Database
 
@@ -42,6 +47,11 @@ def _conditions(cutoff: datetime) -> list[tuple[str, ColumnElement[bool]]]:
         ("broadcast_reminders", and_(reminders.c.finished_at.is_not(None), reminders.c.finished_at < cutoff)),
         ("outgoing_statuses", t["outgoing_statuses"].c.updated_at < cutoff),
         ("processed_messages", t["processed_messages"].c.created_at < cutoff),
+        *[
+            (queue, and_(t[queue].c.finished_at.is_not(None), t[queue].c.finished_at < cutoff))
+            for queue in ("inbox_items", "outbox_items")
+        ],
+        ("turn_facts", t["turn_facts"].c.at < cutoff),
     ]
 
 

@@ -7,15 +7,18 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select, update
 
+from bot.core.ports import TurnFacts
 from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
+from bot.storage.queue import DurableQueue, InboxItem
 from bot.storage.referents import NoticeRepository, ReferentRepository
 from bot.storage.retention import PeriodicPurge, RetentionPurge
 from bot.storage.retention_cli import register
+from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.unanswered import UnansweredRepository
 
 OLD = timedelta(days=400)
@@ -55,6 +58,14 @@ def _fill(db):
     statuses.record_status("whatsapp", "wamid.OLD", "read")
     statuses.record_status("whatsapp", "wamid.NEW", "read")
     ProcessedMessageRepository(db).first_time("whatsapp", "wamid.IN")
+    inbox = DurableQueue(db, InboxItem)  # one message handled long ago, one still waiting
+    inbox.accept("whatsapp", "wamid.DONE", "whatsapp:221770000001", {"text": "vieux"})
+    [handled] = inbox.claim("w")
+    inbox.finish(handled.id)
+    inbox.accept("whatsapp", "wamid.WAIT", "whatsapp:221770000002", {"text": "en attente"})
+    facts = TurnFactRepository(db)
+    facts.record_turn(TurnFacts(old_p, "whatsapp", "bignona", None, "greet", None, True), at=utcnow() - OLD)
+    facts.record_turn(TurnFacts(new_p, "whatsapp", "bignona", None, "greet", None, True))
     campaigns = CampaignRepository(db)
     campaign = campaigns.create("Portes ouvertes", territoire="bignona")
     campaigns.materialise(campaign.id, [old_p, new_p], utcnow())
@@ -64,6 +75,8 @@ def _fill(db):
     _age(db, "unanswered_questions", "created_at", lambda t: t.c.person_id == old_p)
     _age(db, "outgoing_statuses", "updated_at", lambda t: t.c.message_id == db.identity.lookup_hash("message", "wamid.OLD"))
     _age(db, "processed_messages", "created_at")
+    _age(db, "inbox_items", "created_at")
+    _age(db, "inbox_items", "finished_at", lambda t: t.c.finished_at.is_not(None))
     with db.session() as session:  # one delivery row finished long ago, one still queued
         t = Base.metadata.tables["broadcast_recipients"]
         session.execute(update(t).where(t.c.person_id == old_p).values(status="sent", finished_at=utcnow() - OLD))
@@ -73,6 +86,7 @@ def _fill(db):
 EXPECTED = {
     "handoff_notices": 1, "handoff_announcements": 1, "handoff_tickets": 1, "unanswered_questions": 1,
     "broadcast_recipients": 1, "broadcast_reminders": 0, "outgoing_statuses": 1, "processed_messages": 1,
+    "inbox_items": 1, "outbox_items": 0, "turn_facts": 1,
 }
 
 
@@ -90,6 +104,7 @@ def test_purge_removes_only_old_finished_rows(db):
     assert DeliveryStatusRepository(db).status("whatsapp", "wamid.OLD") is None
     assert _count(db, "broadcast_recipients") == 1
     assert _count(db, "handoff_announcements") == 1
+    assert _count(db, "inbox_items") == 1 and _count(db, "turn_facts") == 1  # waiting / recent: kept
     assert set(retention.count().values()) == {0}
 
 
@@ -121,8 +136,8 @@ def test_cli_dry_run_shows_counts_and_keeps_rows(db, capsys):
     _fill(db)
     out = _run(db, capsys, "privacy", "purge", "--dry-run")
     assert "365 jours" in out and "questions sans réponse" in out
-    assert "Simulation : 7 ligne(s) partiraient" in out
+    assert "Simulation : 9 ligne(s) partiraient" in out
     assert _count(db, "unanswered_questions") == 2
     out = _run(db, capsys, "privacy", "purge")
-    assert "7 ligne(s) effacée(s)" in out
+    assert "9 ligne(s) effacée(s)" in out
     assert _count(db, "unanswered_questions") == 1
