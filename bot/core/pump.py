@@ -61,6 +61,7 @@ class QueuePump:
         self._running: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
         self._any_handler: ItemHandler | None = None
         self._more_channels: Callable[[], tuple[str, ...]] = tuple
 
@@ -122,20 +123,30 @@ class QueuePump:
     def start(self) -> None:
         """Inside the running event loop."""
         if self._loop_task is None:
+            self._stopping = False
             self._loop = asyncio.get_running_loop()
             self._loop_task = self._loop.create_task(self._claim_loop())
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop claiming; let the turns in flight finish (unfinished ones are re-leased later)."""
+        """Stop claiming; let the turns in flight finish (unfinished ones are re-leased later).
+
+        Every wait here is bounded: a stop never hangs, whatever a handler does with a
+        cancellation (asyncio.wait_for in Python 3.11 can even swallow one).
+        """
+        self._stopping = True
+        self._wake.set()
         task, self._loop_task = self._loop_task, None
         if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            done, _ = await asyncio.wait({task}, timeout=2.0)
+            if not done:
+                task.cancel()
+                await asyncio.wait({task}, timeout=2.0)
         if self._running:
-            done, pending = await asyncio.wait(set(self._running), timeout=timeout)
+            _, pending = await asyncio.wait(set(self._running), timeout=timeout)
             for leftover in pending:
                 leftover.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            if pending:
+                await asyncio.wait(pending, timeout=2.0)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until the inbox is empty and nothing runs (tests, graceful shutdown)."""
@@ -147,7 +158,7 @@ class QueuePump:
             await asyncio.sleep(0.01)
 
     async def _claim_loop(self) -> None:
-        while True:
+        while not self._stopping:
             free = self._slots - len(self._running)
             items: list[QueueItem] = []
             if free > 0:
@@ -166,7 +177,8 @@ class QueuePump:
             if not items:
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._idle_poll)
+                    async with asyncio.timeout(self._idle_poll):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
 

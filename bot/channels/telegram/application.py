@@ -120,7 +120,8 @@ async def stop_application(application: Application) -> None:
     task = application.bot_data.pop(_POLLER_KEY, None)
     if task is not None:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # Bounded: a long poll swallowing the cancellation must not hold the shutdown.
+        await asyncio.wait({task}, timeout=5.0)
     if application.running:
         await application.stop()
     await application.shutdown()
