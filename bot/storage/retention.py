@@ -18,10 +18,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 # The tables below hang off Base once their modules are imported.
 import bot.storage.campaigns  # noqa: F401
+import bot.storage.console_tables  # noqa: F401
 import bot.storage.delivery_status  # noqa: F401
 import bot.storage.models  # noqa: F401
 import bot.storage.queue  # noqa: F401
-import bot.storage.console_tables  # noqa: F401
 from bot.storage.base import Base, utcnow
 from bot.storage.database import Database
 
