@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from bot.broadcast.engine import DeliveryEngine
 from bot.broadcast.reminders import Reminders
@@ -12,9 +12,12 @@ from bot.broadcast.service import BroadcastService
 from bot.broadcast.worker import BroadcastWorker
 from bot.catalogue.loader import load_events
 from bot.core.outbound import ChannelPorts
+from bot.settings import Settings
 from bot.storage.base import utcnow
 from bot.storage.campaigns import CampaignRepository
+from bot.storage.database import Database
 from bot.storage.retention import PeriodicPurge, RetentionPurge
+from bot.storage.subscriptions import SubscriptionRepository
 
 
 @dataclass
@@ -26,8 +29,22 @@ class Broadcast:
     worker: BroadcastWorker
 
 
+class BroadcastDeps(Protocol):
+    """What building the broadcasts reads from the composition root's App (which also
+    offers ``catalogue`` and ``events``, read when present)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
+
+
 def build_broadcast(
-    services: Any,
+    services: BroadcastDeps,
     ports: ChannelPorts,
     *,
     clock: Callable[[], datetime] = utcnow,

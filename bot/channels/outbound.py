@@ -10,12 +10,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from bot.broadcast.compose import Broadcast, build_broadcast
+from bot.broadcast.compose import Broadcast, BroadcastDeps, build_broadcast
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.outbound import ChannelPorts, Lane, SendResult
 from bot.core.ports import MessageHandler
+from bot.handoff.compose import Handoff
+from bot.storage.persons import PersonRepository
+from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,23 @@ class CoreOnFirstMessage:
         return await self._build_core().handle(message)
 
 
-def build_sending_broadcast(services: Any) -> Broadcast:
+class SendingDeps(BroadcastDeps, Protocol):
+    """What a send-only process reads from the composition root's App."""
+
+    @property
+    def handoff(self) -> Handoff: ...
+
+    @property
+    def conversation(self) -> MessageHandler: ...
+
+    @property
+    def persons(self) -> PersonRepository: ...
+
+    @property
+    def shared(self) -> SharedKeyStore: ...
+
+
+def build_sending_broadcast(services: SendingDeps) -> Broadcast:
     """For `terrapro broadcast …` and `terrapro worker`: the enabled channels' ports, send-only."""
     settings = services.settings
     ports: ChannelPorts = services.handoff.ports

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 from starlette.applications import Starlette
 
 from bot.broadcast.compose import build_broadcast
 from bot.channels.inbox import build_inbox_pump
-from bot.channels.outbound import BroadcastWorkerTask
+from bot.channels.outbound import BroadcastWorkerTask, SendingDeps
 from bot.channels.telegram import (
     TelegramInbox,
     build_application,
@@ -19,6 +20,8 @@ from bot.channels.telegram import (
 from bot.channels.telegram.media import TelegramMedia
 from bot.channels.whatsapp.channel import build_whatsapp
 from bot.channels.whatsapp.media import build_whatsapp_media
+from bot.observability.health import HealthCheck
+from bot.observability.metrics import Metrics
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.web.app import create_app
 from bot.web.console import build_console
@@ -26,7 +29,19 @@ from bot.web.console import build_console
 log = logging.getLogger(__name__)
 
 
-def build_web_app(services, host: str = "127.0.0.1") -> Starlette:
+class WebDeps(SendingDeps, Protocol):
+    """What `terrapro serve` reads from the composition root's App."""
+
+    @property
+    def health(self) -> HealthCheck: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+    def close(self) -> None: ...
+
+
+def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
