@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), dev_mode=True)
+        settings = Settings(data_dir=Path(folder), dev_mode="insecure-local")
         db = Database.from_url(settings.effective_database_url)
         schema.upgrade(db)  # the migrated schema, as `terrapro serve` has it
         started = time.perf_counter()

@@ -5,6 +5,7 @@ pins and lock files agree."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tomllib
@@ -19,10 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_BINARY = Path(compose.__file__).parent / "docker-compose"  # the wrapper script drops exit codes
 
 
-def compose_config(compose_file: Path) -> subprocess.CompletedProcess[str]:
+# What an operator's .env provides (the stack refuses to start without it).
+OPERATOR_ENV = {"TERRAPRO_SECRET_KEY": "k" * 40}
+
+
+def compose_config(compose_file: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k != "TERRAPRO_SECRET_KEY"}
     return subprocess.run(
         [str(COMPOSE_BINARY), "-f", str(compose_file), "config", "--format", "json"],
         capture_output=True, text=True, timeout=60, cwd=compose_file.parent,
+        env={**base, **(OPERATOR_ENV if env is None else env)},
     )
 
 
@@ -38,6 +45,11 @@ def test_compose_refuses_a_broken_file(tmp_path):
     (tmp_path / "docker-compose.yml").write_text(broken)
     checked = compose_config(tmp_path / "docker-compose.yml")
     assert checked.returncode != 0 and "migrate" in checked.stderr
+
+
+def test_the_stack_refuses_to_start_without_the_shared_secret_key():
+    checked = compose_config(ROOT / "docker-compose.yml", env={})
+    assert checked.returncode != 0 and "TERRAPRO_SECRET_KEY" in checked.stderr
 
 
 def test_migrations_run_once_before_web_and_worker(services):

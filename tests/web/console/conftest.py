@@ -40,7 +40,7 @@ def _password_hash() -> str:
 def console_services(tmp_path, sqlite_db):
     content = tmp_path / "content"
     shutil.copytree(PROJECT_ROOT / "content", content)
-    settings = Settings(data_dir=tmp_path / "data", content_dir=content, dev_mode=False)
+    settings = Settings(data_dir=tmp_path / "data", content_dir=content, dev_mode="")
     services = SimpleNamespace(
         settings=settings, db=sqlite_db, catalogue=load_catalogue(content),
         handoffs=HandoffRepository(sqlite_db), persons=PersonRepository(sqlite_db),
