@@ -106,7 +106,8 @@ class HttpPort:
         self._url = url
         self.limiter = SlidingWindowLimiter(rate)
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+                   *, replying_to=None) -> SendResult:
         slot = await self.limiter.acquire(lane)
         try:
             response = await self._client.post(

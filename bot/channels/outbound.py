@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.broadcast.compose import Broadcast, BroadcastDeps, build_broadcast
+from bot.core.conversation import Settle
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.outbound import ChannelPorts, Lane, SendResult
 from bot.core.ports import MessageHandler
@@ -38,9 +40,12 @@ class InitialisingTelegramPort:
             await self._application.initialize()
             self._ready = True
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, replying_to: datetime | None = None,
+    ) -> SendResult:
         await self._ensure_ready()
-        return await self._port.send(channel, external_id, reply, lane)
+        return await self._port.send(channel, external_id, reply, lane, replying_to=replying_to)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         await self._ensure_ready()
@@ -54,8 +59,8 @@ class CoreOnFirstMessage:
     def __init__(self, build_core: Callable[[], MessageHandler]) -> None:
         self._build_core = build_core
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        return await self._build_core().handle(message)
+    async def handle(self, message: IncomingMessage, *, settle: Settle | None = None) -> list[Reply]:
+        return await self._build_core().handle(message, settle=settle)
 
 
 class SendingDeps(BroadcastDeps, Protocol):

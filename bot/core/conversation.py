@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from bot.catalogue.model import Place
@@ -55,6 +55,17 @@ NON_TEXT_REPLIES = {
 
 class Understanding(Protocol):
     def parse(self, text: str) -> dict[str, Any]: ...
+
+
+# Called with a turn's replies inside its unit of work (see ConversationService.handle).
+Settle = Callable[[list[Reply]], None]
+
+
+def _constant(replies: list[Reply]) -> Callable[[], Awaitable[list[Reply]]]:
+    async def turn() -> list[Reply]:
+        return replies
+
+    return turn
 
 
 class PlaceFinder(Protocol):
@@ -108,16 +119,29 @@ class ConversationService:
         self._locks = locks
         self._threshold = threshold
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle: Settle | None = None) -> list[Reply]:
+        """``settle(replies)`` runs inside the turn's unit of work, so what it writes (the
+        replies queued for sending, the received message marked handled) commits with
+        the turn's own changes, or not at all."""
         # One person's messages are handled one at a time, in order.
         async with self._locks.hold(f"{message.channel}:{message.user_id}"):
             try:
-                if self._turns is not None:
-                    return await self._turns.run(lambda: self._turn(message))
-                return await self._turn(message)
+                return await self._in_turn(lambda: self._turn(message), settle)
             except Exception as exc:  # one place turns any failure into a polite answer
                 log.exception("turn failed (%s)", exc.__class__.__name__)
-                return [Reply(user_message_for(exc))]
+                # The turn was rolled back; the apology is queued in a transaction of its own.
+                return await self._in_turn(_constant([Reply(user_message_for(exc))]), settle)
+
+    async def _in_turn(self, turn: Callable[[], Awaitable[list[Reply]]], settle: Settle | None) -> list[Reply]:
+        async def settled() -> list[Reply]:
+            replies = await turn()
+            if settle is not None:
+                settle(replies)
+            return replies
+
+        if self._turns is not None:
+            return await self._turns.run(settled)
+        return await settled()
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
@@ -71,7 +72,14 @@ class SendResult:
 
 
 class OutboundPort(Protocol):
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult: ...
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, replying_to: datetime | None = None,
+    ) -> SendResult:
+        """``replying_to``: when this answers a received message, when that message was sent.
+        WhatsApp counts its 24-hour window from it (the person's row may be gone by then:
+        they asked to delete their data, and the confirmation must still reach them)."""
+        ...
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         """Replace an earlier message; FAILED where the channel cannot edit."""
@@ -100,12 +108,15 @@ class ChannelPorts:
     def __contains__(self, channel: object) -> bool:
         return channel in self._by_channel
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, replying_to: datetime | None = None,
+    ) -> SendResult:
         port = self._by_channel.get(channel)
         if port is None:
             log.warning("no outbound port for channel %s, message not sent", channel)
             return SendResult.failed(REASON_NO_CHANNEL)
-        return await port.send(channel, external_id, reply, lane)
+        return await port.send(channel, external_id, reply, lane, replying_to=replying_to)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         port = self._by_channel.get(channel)

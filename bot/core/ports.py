@@ -1,6 +1,7 @@
 """Small interfaces the channels and the core depend on (implemented elsewhere)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,7 +13,11 @@ from bot.core.messages import IncomingMessage, Reply
 class MessageHandler(Protocol):
     """The core as a channel sees it: one message in, the replies out."""
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]: ...
+    async def handle(
+        self, message: IncomingMessage, *, settle: Callable[[list[Reply]], None] | None = None
+    ) -> list[Reply]:
+        """``settle(replies)``: called inside the turn's transaction (bot.core.conversation)."""
+        ...
 
 
 class PersonDirectory(Protocol):
@@ -20,7 +25,7 @@ class PersonDirectory(Protocol):
 
     def mark_unreachable(self, channel: str, external_id: str) -> None: ...
 
-    def touch_inbound(self, channel: str, external_id: str, at: datetime) -> None: ...
+    def touch_inbound(self, channel: str, external_id: str, at: datetime, *, create: bool = True) -> None: ...
 
     def last_inbound(self, channel: str, external_id: str) -> datetime | None: ...
 

@@ -8,7 +8,10 @@ finished. A crash leaves a lease that expires, so the row is handled again.
 
 A handler returns normally (done), raises ``RetryLater`` (try again after a delay)
 or ``GiveUp`` (a final failure, recorded with its reason); any other exception is
-retried with a growing delay until the queue's ``max_attempts``.
+retried with a growing delay until the queue's ``max_attempts``. A handler whose
+effects are written in a transaction of its own (a message turn) finishes its row in
+that same transaction — ``current_receipt()`` says which row — so a crash can never
+leave the effects committed and the row still to do: the turn is never applied twice.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +30,41 @@ from bot.storage.queue import DurableQueue, QueueItem
 log = logging.getLogger(__name__)
 
 ItemHandler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Receipt:
+    """The row a handler is working on; ``finished`` once the handler's own committed
+    transaction marked it done (then the pump does not)."""
+
+    item: QueueItem
+    queue: DurableQueue
+    finished: bool = False
+    _issued: dict[str, int] = field(default_factory=dict)
+
+    def next_id(self, kind: str) -> str:
+        """An idempotency key for the n-th thing of ``kind`` this row's handling writes.
+
+        Handling the row again (after a crash) issues the same keys in the same order,
+        so what the first attempt already wrote is recognised instead of written twice."""
+        n = self._issued.get(kind, 0)
+        self._issued[kind] = n + 1
+        return f"{kind}:{self.queue.name}:{self.item.id}:{n}"
+
+    def finish_within(self) -> None:
+        """Mark the row done inside the caller's unit of work (joins its transaction)."""
+        self.queue.finish(self.item.id)
+
+    def committed(self) -> None:
+        self.finished = True
+
+
+_receipt: ContextVar[Receipt | None] = ContextVar("terrapro_queue_receipt", default=None)
+
+
+def current_receipt() -> Receipt | None:
+    """Inside a pump handler (same task): the row being handled."""
+    return _receipt.get()
 
 
 class RetryLater(Exception):
@@ -184,6 +224,8 @@ class QueuePump:
 
     async def _run(self, item: QueueItem) -> None:
         handler = self._handlers.get(item.channel) or self._any_handler
+        receipt = Receipt(item, self._queue)
+        token = _receipt.set(receipt)
         try:
             if handler is None:
                 raise LookupError(f"no handler for channel {item.channel}")
@@ -191,18 +233,23 @@ class QueuePump:
         except asyncio.CancelledError:
             raise  # shutdown: the lease expires and another worker takes it
         except RetryLater as later:
-            await asyncio.to_thread(self._queue.retry, item.id, later.reason, timedelta(seconds=later.delay))
+            if not receipt.finished:
+                await asyncio.to_thread(self._queue.retry, item.id, later.reason, timedelta(seconds=later.delay))
         except GiveUp as final:
             log.warning("queue item %s given up: %s", item.id, final.reason)
-            await asyncio.to_thread(self._queue.give_up, item.id, final.reason)
+            if not receipt.finished:
+                await asyncio.to_thread(self._queue.give_up, item.id, final.reason)
         except Exception as exc:
             log.error("queue item %s failed (attempt %s): %s", item.id, item.attempts, type(exc).__name__)
-            await asyncio.to_thread(
-                self._queue.retry, item.id, type(exc).__name__, self._retry_delay * item.attempts
-            )
+            if not receipt.finished:  # else its effects are committed: never run it again
+                await asyncio.to_thread(
+                    self._queue.retry, item.id, type(exc).__name__, self._retry_delay * item.attempts
+                )
         else:
-            await asyncio.to_thread(self._queue.finish, item.id)
+            if not receipt.finished:
+                await asyncio.to_thread(self._queue.finish, item.id)
         finally:
+            _receipt.reset(token)
             # The person's next message may now be claimable.
             self.wake()
 

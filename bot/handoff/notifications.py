@@ -5,6 +5,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.messages import Button, MediaRef, Reply
@@ -31,6 +32,8 @@ class Notification:
     media: MediaRef | None = None
     # (channel, external id) of whoever sent the media: told in plain words if it cannot be relayed.
     failure_to: tuple[str, str] | None = None
+    # The answer to a received message sent at this time (WhatsApp's 24-hour window counts from it).
+    replying_to: datetime | None = None
 
     def to_json(self) -> str:
         return json.dumps({
@@ -43,6 +46,7 @@ class Notification:
             "on_failure": list(self.on_failure) if self.on_failure else None,
             "media": self.media.to_dict() if self.media else None,
             "failure_to": list(self.failure_to) if self.failure_to else None,
+            "replying_to": self.replying_to.isoformat() if self.replying_to else None,
         }, ensure_ascii=False)
 
     @classmethod
@@ -60,6 +64,7 @@ class Notification:
             on_failure=(str(failure[0]), str(failure[1]), str(failure[2])) if failure else None,
             media=MediaRef.from_dict(data["media"]) if data.get("media") else None,
             failure_to=(str(failure_to[0]), str(failure_to[1])) if failure_to else None,
+            replying_to=datetime.fromisoformat(data["replying_to"]) if data.get("replying_to") else None,
         )
 
 
@@ -96,7 +101,10 @@ class NotificationDispatcher:
                 return await self._port.edit(
                     notification.channel, notification.external_id, notification.edit_ref, notification.reply
                 )
-            result = await self._port.send(notification.channel, notification.external_id, notification.reply)
+            result = await self._port.send(
+                notification.channel, notification.external_id, notification.reply,
+                replying_to=notification.replying_to,
+            )
             if result.sent and result.message_ref and notification.notice_for:
                 await asyncio.to_thread(self._notices.record, *notification.notice_for, result.message_ref)
             return result

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.conversation import Settle
 from bot.core.errors import user_message_for
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.ports import MessageHandler
@@ -20,13 +21,18 @@ class RoutingHandler:
         self._console = console
         self._referents = referents
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle: Settle | None = None) -> list[Reply]:
         if message.channel == REFERENT_CHANNEL:
             referent = self._referents.by_telegram_id(message.user_id)
             if referent is not None:
                 try:
-                    return await self._console.handle(referent, message)
+                    replies = await self._console.handle(referent, message)
                 except Exception as exc:
                     log.exception("referent console failed (%s)", type(exc).__name__)
-                    return [Reply(user_message_for(exc))]
-        return await self._core.handle(message)
+                    replies = [Reply(user_message_for(exc))]
+                if settle is not None:
+                    # The console's own changes are already committed; relays it published
+                    # carry keys derived from the inbox row, so a replay does not repeat them.
+                    settle(replies)
+                return replies
+        return await self._core.handle(message, settle=settle)

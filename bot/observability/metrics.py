@@ -15,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from bot.core.conversation import ConversationService
+from bot.core.conversation import ConversationService, Settle
 from bot.core.messages import IncomingMessage, Reply
 from bot.storage.operations import OperationsRepository
 
@@ -66,8 +66,8 @@ class MeasuredConversation(ConversationService):
         super().__init__(**parts)
         self._metrics = metrics
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
-        return await self._metrics.measure_turn(message, super().handle)
+    async def handle(self, message: IncomingMessage, *, settle: Settle | None = None) -> list[Reply]:
+        return await self._metrics.measure_turn(message, lambda m: super(MeasuredConversation, self).handle(m, settle=settle))
 
 
 class DatabaseCollector(Collector):

@@ -178,9 +178,13 @@ class PersonRepository:
             if person is not None:
                 person.status = "unreachable"
 
-    def touch_inbound(self, channel: str, external_id: str, at: datetime) -> None:
-        """Record an inbound message; writing to us makes a person reachable again."""
-        record = self.get_or_create(channel, external_id)
+    def touch_inbound(self, channel: str, external_id: str, at: datetime, *, create: bool = True) -> None:
+        """Record an inbound message; writing to us makes a person reachable again.
+
+        ``create=False``: only if the person exists (after a turn, which may have erased them)."""
+        record = self.get_or_create(channel, external_id) if create else self.find(channel, external_id)
+        if record is None:
+            return
         with self._db.session() as session:
             person = session.get(Person, record.id)
             if person is None:  # deleted in between: nothing to record

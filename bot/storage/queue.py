@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    case,
     delete,
     func,
     or_,
@@ -120,6 +121,11 @@ class DurableQueue:
         self._table: Table = table.__table__  # type: ignore[attr-defined]
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self.max_attempts = max_attempts
+
+    @property
+    def name(self) -> str:
+        """The table's name: row ids are only unique within one queue."""
+        return self._table.name
 
     def _hash(self, value: str) -> str:
         return queue_hash(self._db.identity, value)
@@ -220,22 +226,23 @@ class DurableQueue:
             )
 
     def retry(self, item_id: int, reason: str, delay: timedelta) -> bool:
-        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried."""
+        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried.
+
+        One conditional UPDATE: only a row still leased changes (a row another worker
+        finished meanwhile stays finished)."""
         t = self._table
+        now = utcnow()
+        exhausted = t.c.attempts >= self.max_attempts
         with self._db.session() as session:
-            attempts = session.scalar(select(t.c.attempts).where(t.c.id == item_id))
-        if attempts is None:
-            return False
-        if attempts >= self.max_attempts:
-            self.give_up(item_id, reason)
-            return False
-        with self._db.session() as session:
-            session.execute(
-                update(t).where(t.c.id == item_id).values(
-                    status=QUEUED, lease_until=None, available_at=utcnow() + delay, last_error=reason[:MAX_ERROR],
-                )
-            )
-        return True
+            status = session.execute(
+                update(t).where(t.c.id == item_id, t.c.status == LEASED).values(
+                    status=case((exhausted, DEAD), else_=QUEUED),
+                    payload=case((exhausted, None), else_=t.c.payload),
+                    finished_at=case((exhausted, now), else_=None),
+                    available_at=now + delay, lease_until=None, last_error=reason[:MAX_ERROR],
+                ).returning(t.c.status)
+            ).scalar()
+        return status == QUEUED
 
     def backlog(self) -> int:
         """Rows not finished yet (for back-pressure and /metrics)."""

@@ -11,6 +11,7 @@ turn which loop to hand main-loop work to (sending, Redis asyncio clients).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +46,10 @@ class TurnRunner:
     async def run(self, turn: Callable[[], Awaitable[T]]) -> T:
         """Await ``turn()`` run in a worker thread, in one unit of work (rolled back if it raises)."""
         caller = asyncio.get_running_loop()
-        return await asyncio.wrap_future(self._executor().submit(self._in_thread, turn, caller))
+        # The caller's context goes along (as asyncio.to_thread does): which queue row is
+        # being handled, for idempotency keys (bot.core.pump.current_receipt).
+        context = contextvars.copy_context()
+        return await asyncio.wrap_future(self._executor().submit(context.run, self._in_thread, turn, caller))
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:

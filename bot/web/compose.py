@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from bot.broadcast.compose import build_broadcast
 from bot.channels.inbox import build_inbox_pump
 from bot.channels.outbound import BroadcastWorkerTask, SendingDeps
+from bot.channels.replies import ReplyOutbox
 from bot.channels.telegram import (
     TelegramInbox,
     build_application,
@@ -47,10 +48,12 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     routes, on_startup, on_shutdown = [], [], []
     # Every channel writes what it receives to the durable inbox before acknowledging it.
     inbox = build_inbox_pump(settings, services.db)
+    # ...and answers it through the durable outbox, written with the turn.
+    replies = ReplyOutbox(services.db, handoff.bus, services.persons)
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
             settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
-            services.shared, inbox=inbox, bind_host=host,
+            services.shared, inbox=inbox, bind_host=host, replies=replies,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
@@ -63,7 +66,7 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # Registered referents' messages go to the referent console, everyone else's to the bot.
         telegram = build_application(
-            settings, handoff.handler(services.conversation), services.persons, services.shared
+            settings, handoff.handler(services.conversation), services.persons, services.shared, replies=replies
         )
         handoff.ports.register("telegram", port_of(telegram))
         handoff.media.register("telegram", TelegramMedia(telegram.bot))

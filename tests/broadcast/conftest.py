@@ -63,7 +63,8 @@ class RecordingSender:
     on_send: object = None
     limiter: SlidingWindowLimiter | None = None
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+                   *, replying_to=None) -> SendResult:
         slot = await self.limiter.acquire(lane) if self.limiter is not None else None
         try:
             if self.delay:

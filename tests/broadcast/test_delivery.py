@@ -96,7 +96,7 @@ async def test_sender_raising_marks_the_row_failed_and_goes_on(add_people, make_
     add_people(10)
 
     class Exploding(RecordingSender):
-        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY):
+        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY, *, replying_to=None):
             if external_id == "p3":
                 raise RuntimeError("boom")
             return await super().send(channel, external_id, reply, lane)

@@ -52,7 +52,8 @@ class FakeOutbox:
     def __post_init__(self) -> None:
         self._ids = itertools.count(100)
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+                   *, replying_to=None) -> SendResult:
         if external_id in self.unreachable:
             return SendResult.unreachable("a bloqué le bot")
         if self.scripted.get(external_id):
@@ -87,7 +88,14 @@ class GatedCore:
         self._gate = gate
         self.answered: list[IncomingMessage] = []
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
+        # As the real core does: the replies are settled (queued) within the turn.
+        replies = await self._answer(message)
+        if settle is not None:
+            settle(replies)
+        return replies
+
+    async def _answer(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
         taken = await self._gate.intercept(person, message)
         if taken is not None:

@@ -19,7 +19,14 @@ TEXT = "je m'appelle Fatou, mon numéro 771234567"
 
 
 class TwoReplies:
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
+        # As the real core does: the replies are settled (queued) within the turn.
+        replies = await self._answer(message)
+        if settle is not None:
+            settle(replies)
+        return replies
+
+    async def _answer(self, message: IncomingMessage) -> list[Reply]:
         return [Reply("un"), Reply("deux")]
 
 

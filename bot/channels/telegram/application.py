@@ -11,6 +11,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.replies import ReplyOutbox
 from bot.channels.telegram.adapter import COMMANDS
 from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
 from bot.channels.telegram.config import validate_token
@@ -33,11 +34,13 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def build_application(
-    settings: Settings, handler: MessageHandler, persons: PersonDirectory, shared: SharedKeyStore
+    settings: Settings, handler: MessageHandler, persons: PersonDirectory, shared: SharedKeyStore,
+    *, replies: ReplyOutbox | None = None,
 ) -> Application:
     """Raises TelegramConfigError (clear message, no traceback) on a missing/malformed token.
 
     ``shared``: where long button payloads and blocked chats live (database or Redis).
+    ``replies``: the durable outbox answers go through (see TelegramConversation).
     """
     token = validate_token(settings.telegram_token)
     application = (
@@ -57,7 +60,7 @@ def build_application(
     # bot_data belongs to this Application instance: how relays and broadcasts reach the
     # same port (and its rate limiter) without a global.
     application.bot_data[_PORT_KEY] = port
-    application.add_handler(TypeHandler(Update, TelegramConversation(handler, port, persons, codec)))
+    application.add_handler(TypeHandler(Update, TelegramConversation(handler, port, persons, codec, replies=replies)))
     application.add_error_handler(log_error)
     return application
 

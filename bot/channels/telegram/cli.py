@@ -34,13 +34,15 @@ async def _serve_polling(services: Any) -> None:
     from bot.broadcast.compose import build_broadcast
     from bot.channels.inbox import build_inbox_pump
     from bot.channels.outbound import BroadcastWorkerTask
+    from bot.channels.replies import ReplyOutbox
     from bot.channels.telegram.application import application_running, build_application, port_of
     from bot.channels.telegram.inbox import TelegramInbox
     from bot.channels.telegram.media import TelegramMedia
 
     handoff = services.handoff
     app = build_application(
-        services.settings, handoff.handler(services.conversation), services.persons, services.shared
+        services.settings, handoff.handler(services.conversation), services.persons, services.shared,
+        replies=ReplyOutbox(services.db, handoff.bus, services.persons),
     )
     handoff.ports.register("telegram", port_of(app))
     handoff.media.register("telegram", TelegramMedia(app.bot))

@@ -18,6 +18,7 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.channels.replies import ReplyOutbox
 from bot.channels.telegram.adapter import (
     CHANNEL,
     group_invitation,
@@ -48,7 +49,11 @@ class TelegramConversation:
         codec: ButtonCodec,
         *,
         typing_delay: float = 0.5,
+        replies: ReplyOutbox | None = None,
     ) -> None:
+        """``replies``: the durable outbox for answers (always, in a running bot); without
+        it (the channel's own unit tests) answers go straight to the port after the turn."""
+        self._reply_outbox = replies
         self._handler = handler
         self._port = port
         self._persons = persons
@@ -77,6 +82,12 @@ class TelegramConversation:
         if incoming is None:
             return
         await self._port.mark_reachable(chat.id)
+        if self._reply_outbox is not None:
+            # Written to the outbox with the turn (bot.channels.replies), then sent from there.
+            settle = self._reply_outbox.settle(CHANNEL, str(chat.id), datetime.now(timezone.utc))
+            async with self._typing(bot, chat.id):
+                await self._handler.handle(incoming, settle=settle)
+            return
         await self._touch(chat.id)
         async with self._typing(bot, chat.id):
             replies = await self._replies(incoming)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InputFile
@@ -93,7 +93,10 @@ class TelegramPort:
         """The person wrote again (so unblocked the bot): sending is allowed again."""
         await self._blocked.adelete(str(chat_id))
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, replying_to: datetime | None = None,  # Telegram has no reply window
+    ) -> SendResult:
         if await self.is_blocked(external_id):
             return SendResult.unreachable(REASON_BLOCKED)
         if reply.document is not None:

@@ -11,6 +11,7 @@ import httpx
 from starlette.routing import Route
 
 from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.replies import ReplyOutbox
 from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
 from bot.channels.whatsapp.incoming import CHANNEL
@@ -61,6 +62,7 @@ def build_whatsapp(
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
     bind_host: str = "127.0.0.1",
+    replies: ReplyOutbox | None = None,
 ) -> WhatsAppChannel:
     _check(settings, bind_host)
     ids = ButtonIds(button_keys(shared))
@@ -91,6 +93,7 @@ def build_whatsapp(
         button_ids=ids,
         clock=clock,
         max_backlog=settings.inbox_max_backlog,
+        replies=replies,
     )
     inbox.register(CHANNEL, webhook.process_item)
     routes = [Route(WEBHOOK_PATH, webhook.endpoint, methods=["GET", "POST"])]

@@ -85,7 +85,12 @@ class WhatsAppPort:
             last = last.replace(tzinfo=timezone.utc)
         return self._clock() - last < SERVICE_WINDOW
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, replying_to: datetime | None = None,
+    ) -> SendResult:
+        if replying_to is not None:
+            return await self.reply(external_id, reply, inbound_at=replying_to)
         if await self.within_window(external_id):
             result = await self._send_free_form(external_id, reply, lane)
             if result.reason != REASON_WINDOW_CLOSED:

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from bot.channels.replies import ReplyOutbox
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.incoming import CHANNEL, Inbound, StatusUpdate, parse_webhook
 from bot.channels.whatsapp.port import UNREACHABLE_CODES, DeliveryStats, WhatsAppPort
@@ -56,7 +57,11 @@ class WhatsAppWebhook:
         clock: Callable[[], datetime],
         max_body: int = MAX_BODY_BYTES,
         max_backlog: int = MAX_BACKLOG,
+        replies: ReplyOutbox | None = None,
     ) -> None:
+        """``replies``: the durable outbox for answers (always, in ``serve``); without it
+        (the channel's own unit tests) answers go straight to the port after the turn."""
+        self._replies = replies
         self._verify_token = verify_token
         self._secret = app_secret.encode()
         self._phone_number_id = phone_number_id
@@ -156,6 +161,10 @@ class WhatsAppWebhook:
         message = inbound.message
         now = self._clock()
         sent_at = inbound.sent_at if inbound.sent_at and inbound.sent_at <= now else now
+        if self._replies is not None:
+            # The replies are written to the outbox with the turn (bot.channels.replies).
+            await self._handler.handle(message, settle=self._replies.settle(CHANNEL, message.user_id, sent_at))
+            return
         await asyncio.to_thread(self._persons.touch_inbound, CHANNEL, message.user_id, sent_at)
         try:
             replies = await self._handler.handle(message)

@@ -25,7 +25,14 @@ class EchoHandler:
         self.received: list[IncomingMessage] = []
         self.delays: dict[str, float] = {}  # text -> seconds to "think"
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
+        # As the real core does: the replies are settled (queued) within the turn.
+        replies = await self._answer(message)
+        if settle is not None:
+            settle(replies)
+        return replies
+
+    async def _answer(self, message: IncomingMessage) -> list[Reply]:
         self.received.append(message)
         await asyncio.sleep(self.delays.get(message.text, 0))
         if message.kind is MessageKind.BUTTON and message.payload == "/greet":
@@ -50,7 +57,7 @@ class RecordingPersons:
     def mark_unreachable(self, channel: str, external_id: str) -> None:
         self.unreachable.append((channel, external_id))
 
-    def touch_inbound(self, channel: str, external_id: str, at: datetime) -> None:
+    def touch_inbound(self, channel: str, external_id: str, at: datetime, *, create: bool = True) -> None:
         self.inbound.append((channel, external_id))
 
     def last_inbound(self, channel: str, external_id: str) -> datetime | None:

@@ -66,7 +66,7 @@ class FakePersons:
     def mark_unreachable(self, channel: str, external_id: str) -> None:
         self.unreachable.add((channel, external_id))
 
-    def touch_inbound(self, channel: str, external_id: str, at: datetime) -> None:
+    def touch_inbound(self, channel: str, external_id: str, at: datetime, *, create: bool = True) -> None:
         self.inbound[(channel, external_id)] = at
 
     def last_inbound(self, channel: str, external_id: str) -> datetime | None:
@@ -83,7 +83,14 @@ class RecordingHandler:
         self.delays: dict[str, float] = {}
         self.fail_with: Exception | None = None
 
-    async def handle(self, message: IncomingMessage) -> list[Reply]:
+    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
+        # As the real core does: the replies are settled (queued) within the turn.
+        replies = await self._answer(message)
+        if settle is not None:
+            settle(replies)
+        return replies
+
+    async def _answer(self, message: IncomingMessage) -> list[Reply]:
         self.received.append(message)
         await asyncio.sleep(self.delays.get(message.text, 0))
         self.finished.append(message.text)
