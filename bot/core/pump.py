@@ -19,7 +19,8 @@ import asyncio
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -65,6 +66,16 @@ _receipt: ContextVar[Receipt | None] = ContextVar("terrapro_queue_receipt", defa
 def current_receipt() -> Receipt | None:
     """Inside a pump handler (same task): the row being handled."""
     return _receipt.get()
+
+
+@contextmanager
+def handling(receipt: Receipt) -> Iterator[Receipt]:
+    """The scope in which ``current_receipt()`` is this row (the pump's handler call)."""
+    token = _receipt.set(receipt)
+    try:
+        yield receipt
+    finally:
+        _receipt.reset(token)
 
 
 class RetryLater(Exception):
@@ -225,11 +236,11 @@ class QueuePump:
     async def _run(self, item: QueueItem) -> None:
         handler = self._handlers.get(item.channel) or self._any_handler
         receipt = Receipt(item, self._queue)
-        token = _receipt.set(receipt)
         try:
             if handler is None:
                 raise LookupError(f"no handler for channel {item.channel}")
-            await handler(item.payload)
+            with handling(receipt):
+                await handler(item.payload)
         except asyncio.CancelledError:
             raise  # shutdown: the lease expires and another worker takes it
         except RetryLater as later:
@@ -249,7 +260,6 @@ class QueuePump:
             if not receipt.finished:
                 await asyncio.to_thread(self._queue.finish, item.id)
         finally:
-            _receipt.reset(token)
             # The person's next message may now be claimable.
             self.wake()
 
