@@ -28,14 +28,12 @@ import uuid
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.lean_http import LeanGraphAPI, LeanPoster  # noqa: E402
 from bot.app import build_nlu  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.fakes.graph_api import FakeGraphAPI  # noqa: E402
 from tests.fakes.processes import BotProcess, free_port  # noqa: E402
 
 SECRET = "load-bench-app-secret"
@@ -53,6 +51,31 @@ def body(wa_id: str, message_id: str, text: str) -> bytes:
                           "type": "text", "text": {"body": text}}]}}]}]}).encode()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    pids.append(int(entry.name))
+            except OSError:
+                pass
+    return pids
+
+
 def rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -63,54 +86,61 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def offer(ports: list[int], people: int, total: int, rate: float | None) -> tuple[dict, int, int]:
-    """Post ``total`` messages; returns {message_key: post_time}, 503 count, connection errors."""
+def requests(people: int, total: int) -> list[tuple[tuple[str, int], bytes, str]]:
+    """Every request, built and signed before the clock starts: (message key, body, signature)."""
+    built = []
+    sent_per_person: dict[str, int] = defaultdict(int)
+    for n in range(total):
+        wa_id = f"2217{n % people:08d}"
+        k = sent_per_person[wa_id]
+        sent_per_person[wa_id] += 1
+        raw = body(wa_id, f"wamid.load.{n}", f"formation zork{k:03d}")
+        built.append(((wa_id, k), raw, "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()))
+    return built
+
+
+async def offer(ports: list[int], built: list, rate: float | None) -> tuple[dict, int, int]:
+    """Post every request (open loop at ``rate``); returns {message_key: post_time}, 503s, connection errors."""
     posted: dict[tuple[str, int], float] = {}
     busy = refused = 0
-    sent_per_person: dict[str, int] = defaultdict(int)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        async def one(n: int) -> None:
-            nonlocal busy, refused
-            wa_id = f"2217{n % people:08d}"
-            k = sent_per_person[wa_id]
-            sent_per_person[wa_id] += 1
-            raw = body(wa_id, f"wamid.load.{n}", f"formation zork{k:03d}")
-            signature = "sha256=" + hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-            port = ports[n % len(ports)]
-            started = time.monotonic()
-            while True:
-                try:
-                    response = await client.post(f"http://127.0.0.1:{port}/webhooks/whatsapp", content=raw,
-                                                 headers={"X-Hub-Signature-256": signature})
-                except httpx.HTTPError:
-                    refused += 1
-                    await asyncio.sleep(0.5)
-                    continue
-                if response.status_code == 200:
-                    posted[(wa_id, k)] = started
-                    return
-                busy += 1
-                await asyncio.sleep(1.0)  # Meta backs off and redelivers
+    posters = [LeanPoster(port) for port in ports]
 
-        tasks = []
-        start = time.monotonic()
-        for n in range(total):
-            if rate:
-                delay = start + n / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-        await asyncio.gather(*tasks)
+    async def one(n: int, started: float) -> None:
+        nonlocal busy, refused
+        key, raw, signature = built[n]
+        poster = posters[n % len(posters)]
+        while True:
+            try:
+                status = await poster.post("/webhooks/whatsapp", raw, {"X-Hub-Signature-256": signature})
+            except ConnectionError:
+                refused += 1
+                await asyncio.sleep(0.5)
+                continue
+            if status == 200:
+                posted[key] = started
+                return
+            busy += 1
+            await asyncio.sleep(1.0)  # Meta backs off and redelivers
+
+    tasks = []
+    start = time.monotonic()
+    for n in range(len(built)):
+        due = start + n / rate if rate else start
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # Latency counts from when the message was due: time queued in the generator is included.
+        tasks.append(asyncio.create_task(one(n, due)))
+    await asyncio.gather(*tasks)
     return posted, busy, refused
 
 
-def answers(graph: FakeGraphAPI) -> dict[tuple[str, int], float]:
+def answers(graph: LeanGraphAPI) -> dict[tuple[str, int], float]:
     got = {}
     for m in list(graph.messages):
-        found = re.search(r"zork(\d+)", json.dumps(m.body, ensure_ascii=False))
+        found = re.search(rb"zork(\d+)", m.body)
         if found:
-            got.setdefault((m.body["to"], int(found.group(1))), m.at)
+            got.setdefault((m.to, int(found.group(1))), m.at)
     return got
 
 
@@ -127,7 +157,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="terrapro-load-"))
     cache = work / "nlu-cache"
     build_nlu(Settings(data_dir=work / "train", nlu_cache_dir=cache))
-    graph = FakeGraphAPI(latency=args.latency).start()
+    graph = LeanGraphAPI(latency=args.latency).start()
     env = {
         "TERRAPRO_DATA_DIR": str(work / "data"), "TERRAPRO_NLU_CACHE_DIR": str(cache),
         "TERRAPRO_WHATSAPP_TOKEN": "t", "TERRAPRO_WHATSAPP_PHONE_NUMBER_ID": PHONE_ID,
@@ -163,9 +193,12 @@ def main() -> int:
         for server in servers:
             server.start()
         total = args.burst or int(args.rate * args.seconds)
+        built = requests(args.people, total)
+        server_pids = [s.proc.pid for s in servers if s.proc]
+        cpu_before = (cpu_seconds(server_pids), cpu_seconds(postgres_pids()), time.process_time())
         t0 = time.monotonic()
         loop = asyncio.new_event_loop()
-        offering = loop.create_task(offer(ports, args.people, total, None if args.burst else args.rate))
+        offering = loop.create_task(offer(ports, built, None if args.burst else args.rate))
         while not offering.done():
             loop.run_until_complete(asyncio.sleep(0.25))
             peak_rss = max(peak_rss, sum(rss_mb(s.proc.pid) for s in servers if s.proc))
@@ -176,6 +209,7 @@ def main() -> int:
             peak_rss = max(peak_rss, sum(rss_mb(s.proc.pid) for s in servers if s.proc))
         got = answers(graph)
         t_end = max(got.values()) if got else time.monotonic()
+        cpu_after = (cpu_seconds(server_pids), cpu_seconds(postgres_pids()), time.process_time())
     finally:
         for server in servers:
             server.stop()
@@ -196,6 +230,10 @@ def main() -> int:
           f"POST->reply p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, "
           f"mean {statistics.fmean(latencies) * 1000 if latencies else float('nan'):.0f} ms; "
           f"servers' peak RSS {peak_rss:.0f} MB")
+    per = 1000 / max(1, len(latencies))
+    spent = [after - before for before, after in zip(cpu_before, cpu_after)]
+    print(f"CPU per answered message: servers {spent[0] * per:.1f} ms, PostgreSQL {spent[1] * per:.1f} ms, "
+          f"load generator + fake Graph API {spent[2] * per:.1f} ms (the machine's cores are shared by all three)")
     return 0 if lost == 0 else 1
 
 

@@ -1,7 +1,7 @@
 """Replies to a received message leave through the durable outbox, written with the turn.
 
 A message taken from the inbox is answered in one transaction: the turn's own
-changes, the replies written to the outbox (idempotency key ``reply:<inbox row>:<n>``),
+changes, the replies written to the outbox (idempotency key ``reply:<queue>:<row>:<n>``),
 the person's last-inbound time and the inbox row marked handled all commit together.
 So a crash before that commit replays the turn from scratch, and a crash after it
 never replays it: the replies are already queued, and the outbox sends each of them

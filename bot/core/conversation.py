@@ -27,6 +27,7 @@ from bot.core.policy import FALLBACK, next_action
 from bot.core.ports import TurnRecorder, turn_facts
 from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
+from bot.storage.database import connection_lost
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
 from bot.storage.records import PersonRecord
@@ -128,6 +129,8 @@ class ConversationService:
             try:
                 return await self._in_turn(lambda: self._turn(message), settle)
             except Exception as exc:  # one place turns any failure into a polite answer
+                if connection_lost(exc):
+                    raise  # nothing was committed: the inbox row is handled again shortly
                 log.exception("turn failed (%s)", exc.__class__.__name__)
                 # The turn was rolled back; the apology is queued in a transaction of its own.
                 return await self._in_turn(_constant([Reply(user_message_for(exc))]), settle)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -27,8 +28,12 @@ from datetime import timedelta
 from typing import Any
 
 from bot.storage.queue import DurableQueue, QueueItem
+from bot.storage.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
+
+# How old the backlog count given to the webhooks may be (seconds).
+BACKLOG_TTL = 0.25
 
 ItemHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -100,7 +105,14 @@ class QueuePump:
         lease: timedelta = timedelta(seconds=30),
         idle_poll: float = 0.2,
         retry_delay: timedelta = timedelta(seconds=2),
+        claim_gap: float = 0.02,
     ) -> None:
+        """``claim_gap``: after a claim that found nothing, wait this long before the next
+        one even when woken. Every accepted message and every finished row wakes the pump;
+        under load that was several claim queries per message, most of them empty. Waiting
+        a little gathers the wakes into one query that takes several rows."""
+        self._claim_gap = claim_gap
+        self._backlog_count, self._backlog_at = 0, float("-inf")
         self._queue = queue
         self._handlers: dict[str, ItemHandler] = {}
         self._slots = concurrency
@@ -131,29 +143,69 @@ class QueuePump:
         self._any_handler = handler
 
     def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
-        """Write a received message durably (call before acknowledging it); False for a duplicate."""
-        accepted = self._queue.accept(channel, dedupe_id, key, payload)
-        if accepted:
-            self.wake()
+        """Write a row durably (call before acknowledging what it holds); False for a duplicate.
+
+        Callable from any thread. When this process can handle the row now (its channel,
+        a free slot) and the person has nothing pending, the row is leased to this pump
+        as it is written and handled at once, without a claim query; else a claim takes
+        it in its turn. Inside a unit of work, handling starts once it has committed.
+        """
+        accepted, item = self._queue.accept_leased(
+            channel, dedupe_id, key, payload, worker=self.worker_id if self._has_room(channel) else None,
+            lease=self._lease,
+        )
+        if item is not None:
+            after_commit(lambda: self._start(item))
+        elif accepted:
+            after_commit(self.wake)
         return accepted
 
+    async def deliver(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> None:
+        """``accept``, then handle the row in the caller's task when it was leased to us
+        (a referent's relay: sent before the console answers)."""
+        here = channel in self.channels and not self._stopping  # handled in this task, not a slot
+        accepted, item = await asyncio.to_thread(
+            self._queue.accept_leased, channel, dedupe_id, key, payload,
+            worker=self.worker_id if here else None, lease=self._lease,
+        )
+        if item is not None:
+            await self._run(item)
+        elif accepted:
+            self.wake()
+
     def backlog(self) -> int:
-        return self._queue.backlog()
+        """Rows not finished yet, counted at most every ``BACKLOG_TTL`` seconds: the webhook
+        asks before every write, and the count need not be exact to protect the queue."""
+        now = time.monotonic()
+        if now - self._backlog_at >= BACKLOG_TTL:
+            self._backlog_count, self._backlog_at = self._queue.backlog(), now
+        return self._backlog_count
 
-    async def deliver_now(self, dedupe_id: str, channel: str) -> None:
-        """Handle one just-written row in the caller's task, if this process can and it is its turn.
+    def _has_room(self, channel: str) -> bool:
+        loop = self._loop
+        return (
+            loop is not None and not loop.is_closed() and not self._stopping and self._loop_task is not None
+            and len(self._running) < self._slots and channel in self.channels
+        )
 
-        Otherwise (no handler here, an earlier row of the same person pending, the row
-        already taken) the pump, here or in another process, handles it later.
-        """
-        if channel not in self.channels:
-            self.wake()
-            return
-        item = await asyncio.to_thread(self._queue.claim_one, channel, dedupe_id, self.worker_id, lease=self._lease)
-        if item is None:
-            self.wake()
-            return
-        await self._run(item)
+    def _start(self, item: QueueItem) -> None:
+        """Handle a row leased at its write, on the pump's loop (from any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # the lease expires and a claim takes the row
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._spawn(item)
+        else:
+            loop.call_soon_threadsafe(self._spawn, item)
+
+    def _spawn(self, item: QueueItem) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(item))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     def wake(self) -> None:
         """Something was accepted in this process: look now instead of at the next poll.
@@ -222,16 +274,15 @@ class QueuePump:
                     await asyncio.sleep(1.0)
                     continue
             for item in items:
-                task = asyncio.get_running_loop().create_task(self._run(item))
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
-            if not items:
+                self._spawn(item)
+            if not items or len(self._running) >= self._slots:
                 self._wake.clear()
                 try:
                     async with asyncio.timeout(self._idle_poll):
                         await self._wake.wait()
                 except TimeoutError:
                     pass
+                await asyncio.sleep(self._claim_gap)
 
     async def _run(self, item: QueueItem) -> None:
         handler = self._handlers.get(item.channel) or self._any_handler

@@ -1,75 +1,51 @@
-"""Where hand-off notifications go: the durable outbox, then the channel's port.
+"""Where hand-off notifications and replies go: the durable outbox, then the channel's port.
 
-Relays (both ways), announcements to referents and notices are written to the
-outbox table first — inside the message turn's unit of work when there is one, so a
-referent never hears of a ticket that was rolled back and nothing published by a
-committed turn is lost — then delivered at once by the process that wrote them.
-Whatever could not be delivered then (the process died, the platform said "later",
-another process owns the channel) is delivered by the outbox pump of any process
-that has that channel's port, in order per recipient, with retries.
+Replies, relays (both ways), announcements to referents and notices are written to
+the outbox table first — inside the message turn's unit of work when there is one,
+so a referent never hears of a ticket that was rolled back and nothing published
+by a committed turn is lost — then delivered at once by the process that wrote
+them (the row is leased to it as it is written, bot.core.pump). Whatever could not
+be delivered then (the process died, the platform said "later", another process
+owns the channel) is delivered by the outbox pump of any process that has that
+channel's port, in order per recipient, with retries.
 """
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from typing import Protocol
 
 from bot.core.pump import QueuePump, current_receipt
 from bot.handoff.notifications import Notification
 from bot.storage.database import Database
-from bot.storage.queue import DurableQueue
-from bot.storage.turns import caller_loop
-from bot.storage.unit_of_work import after_commit, current_session
-
-log = logging.getLogger(__name__)
+from bot.storage.unit_of_work import current_session
 
 
 class NotificationBus(Protocol):
-    async def publish(self, notification: Notification) -> None: ...
+    async def publish(self, notification: Notification, *, dedupe_id: str | None = None) -> None: ...
 
 
 class OutboxBus:
-    def __init__(self, db: Database, queue: DurableQueue, pump: QueuePump) -> None:
+    def __init__(self, db: Database, pump: QueuePump) -> None:
         self._db = db
-        self._queue = queue
         self._pump = pump
-        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def publish(self, notification: Notification, *, dedupe_id: str | None = None) -> None:
-        """``dedupe_id``: our idempotency key (a reply is ``reply:<inbox row>:<n>``), so a
-        notification written twice is sent once; by default each call is a new one."""
+        """``dedupe_id``: our idempotency key, so a notification written twice is sent once.
+        By default: derived from the received message being handled, if any (the same
+        key when it is handled again after a crash), else new."""
         if current_session(self._db) is not None:
             self.stage(notification, dedupe_id=dedupe_id)
             return
-        dedupe_id = dedupe_id or _new_id()
-        await asyncio.to_thread(self._accept, notification, dedupe_id)
-        await self._pump.deliver_now(dedupe_id, notification.channel)
+        await self._pump.deliver(notification.channel, dedupe_id or _new_id(), *_row(notification))
 
     def stage(self, notification: Notification, *, dedupe_id: str | None = None) -> None:
-        """Inside a unit of work (a turn, in its own thread and loop): written in the turn's
-        transaction, delivered once it commits."""
-        dedupe_id = dedupe_id or _new_id()
-        self._accept(notification, dedupe_id)
-        caller = caller_loop()
-        running = _running_loop()
-        if caller is not None and caller is not running:
-            after_commit(lambda: _submit(caller, self._pump.deliver_now(dedupe_id, notification.channel)))
-        elif running is not None:
-            after_commit(lambda: self._spawn(running, self._pump.deliver_now(dedupe_id, notification.channel)))
-        else:
-            after_commit(self._pump.wake)
+        """Inside a unit of work (a turn): written in the turn's transaction, sent once it
+        has committed (by this process when it can, else by any that has the channel)."""
+        self._pump.accept(notification.channel, dedupe_id or _new_id(), *_row(notification))
 
-    def _spawn(self, loop: asyncio.AbstractEventLoop, coroutine) -> None:
-        task = loop.create_task(coroutine)
-        # Kept referenced until done: the loop itself holds tasks only weakly.
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
-        task.add_done_callback(_log_failure)
 
-    def _accept(self, notification: Notification, dedupe_id: str) -> None:
-        key = f"{notification.channel}:{notification.external_id}"
-        self._queue.accept(notification.channel, dedupe_id, key, {"notification": notification.to_json()})
+def _row(notification: Notification) -> tuple[str, dict[str, str]]:
+    return f"{notification.channel}:{notification.external_id}", {"notification": notification.to_json()}
 
 
 def _new_id() -> str:
@@ -78,22 +54,3 @@ def _new_id() -> str:
         # Published while handling a received message: the same key if it is handled again.
         return receipt.next_id("n")
     return f"n:{uuid.uuid4().hex}"
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-
-
-def _submit(loop: asyncio.AbstractEventLoop, coroutine) -> None:
-    future = asyncio.run_coroutine_threadsafe(coroutine, loop)
-    future.add_done_callback(_log_failure)
-
-
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("handoff notification failed: %s", type(future.exception()).__name__)

@@ -105,7 +105,7 @@ def build_handoff(
     media = MediaRelay()
     dispatcher = NotificationDispatcher(ports, notices, media, media_failure_text(Texts.load(settings.content_dir)))
     outbox = QueuePump(DurableQueue(db, OutboxItem), lease=timedelta(seconds=settings.inbox_lease_seconds))
-    bus = OutboxBus(db, DurableQueue(db, OutboxItem), outbox)
+    bus = OutboxBus(db, outbox)
     outbox.register_all(lambda: ports.channels, OutboxDelivery(dispatcher, bus))
     service = HandoffService(
         handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,

@@ -38,6 +38,8 @@ MAX_EXTERNAL_ID = 128
 MAX_DISPLAY_NAME = 40
 _UPDATABLE = frozenset({"language", "territoire", "bassin", "status", "display_name"})
 _GET_OR_CREATE_ATTEMPTS = 5
+# session.info key: (channel, lookup hash) -> Person, for the session's lifetime.
+_FOUND = "terrapro.persons.found"
 
 
 def to_record(person: Person, identity: IdentityProtector) -> PersonRecord:
@@ -217,15 +219,26 @@ class PersonRepository:
                 for column in _person_columns(table):
                     session.execute(table.delete().where(column == person_id))
             existed = session.execute(delete(Person).where(Person.id == person_id)).rowcount > 0
+            session.info.pop(_FOUND, None)
         if self._state_store is not None:
             self._state_store.delete(person_id)
         return existed
 
     def _find(self, session: Session, channel: str, external_id: str) -> Person | None:
         key = self.lookup_hash(channel, external_id)
-        return session.scalars(
+        # A turn looks its person up several times (the core, the actions, the reply's
+        # bookkeeping) in one session: the first query's object is kept for the session's
+        # lifetime (the identity map alone holds it weakly), later lookups reuse it.
+        known: dict[tuple[str, str], Person] = session.info.setdefault(_FOUND, {})
+        person = known.get((channel, key))
+        if person is not None and person in session:
+            return person
+        person = session.scalars(
             select(Person).where(Person.channel == channel, Person.external_id == key)
         ).one_or_none()
+        if person is not None:
+            known[(channel, key)] = person
+        return person
 
 
 _OWN_TABLES = {"persons", "conversation_states", "subscriptions", "handoff_tickets",

@@ -77,11 +77,20 @@ class _QueueRow:
 _UNFINISHED_SQL = text("status IN ('queued', 'leased')")
 
 
+def _unfinished(table: Any) -> Any:
+    """The partial indexes' own predicate, written out literally: SQLite uses a partial
+    index only when the query repeats its WHERE term (bound parameters do not count),
+    and without it every claim scanned the whole table, finished rows included."""
+    return text(f"{table.name}.status IN ('queued', 'leased')")
+
+
 def _table_args(name: str) -> tuple[Any, ...]:
     return (
         UniqueConstraint("channel", "dedupe_id"),
         CheckConstraint("status IN ('queued', 'leased', 'done', 'dead')", name="status"),
         Index(f"ix_{name}_key_open", "key", "id", postgresql_where=_UNFINISHED_SQL, sqlite_where=_UNFINISHED_SQL),
+        # What a claim walks, oldest first: only the unfinished rows, however many are kept done.
+        Index(f"ix_{name}_open", "id", postgresql_where=_UNFINISHED_SQL, sqlite_where=_UNFINISHED_SQL),
         Index(f"ix_{name}_finished", "finished_at"),
     )
 
@@ -134,20 +143,46 @@ class DurableQueue:
         """Store a row durably; False when (channel, dedupe_id) was already accepted.
 
         The payload (message text, platform ids) is sealed at rest (bot.storage.identity)."""
+        return self.accept_leased(channel, dedupe_id, key, payload)[0]
+
+    def accept_leased(
+        self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any], *,
+        worker: str | None = None, lease: timedelta = timedelta(seconds=60),
+    ) -> tuple[bool, QueueItem | None]:
+        """``accept``, and with ``worker``: the row is leased to it at once when its key has
+        nothing unfinished, so the writer handles it without a claim (the common case:
+        a person's message with nothing before it). Else it waits its turn, queued.
+
+        Returns (accepted, the leased item or None)."""
         t = self._table
+        now = utcnow()
+        hashed_key = self._hash(key)
         sealed = {"sealed": self._db.identity.seal("queue", json.dumps(payload, ensure_ascii=False))}
-        statement = (
-            self._insert(t)
-            .values(
-                channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=self._hash(key),
-                payload=sealed, status=QUEUED, attempts=0, available_at=utcnow(), created_at=utcnow(),
-            )
-            .on_conflict_do_nothing()
-            # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
-            .returning(t.c.id)
+        values: dict[str, Any] = dict(
+            channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=hashed_key,
+            payload=sealed, status=QUEUED, attempts=0, available_at=now, created_at=now,
         )
         with self._db.session() as session:
-            return session.connection().execute(statement).first() is not None
+            connection = session.connection()
+            if worker is not None:
+                if self._db.dialect == "postgresql":
+                    # Two processes writing the same person's rows at once would both see
+                    # "nothing pending": the second waits for the first's commit.
+                    connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(hashed_key))))
+                pending = connection.execute(
+                    select(t.c.id).where(_unfinished(t), t.c.key == hashed_key).limit(1)
+                ).first()
+                if pending is None:
+                    values.update(status=LEASED, attempts=1, lease_until=now + lease, leased_by=worker[:64])
+            # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
+            row = connection.execute(
+                self._insert(t).values(**values).on_conflict_do_nothing().returning(t.c.id)
+            ).first()
+        if row is None:
+            return False, None
+        if values["status"] != LEASED:
+            return True, None
+        return True, QueueItem(row.id, values["channel"], values["dedupe_id"], hashed_key, payload, 1, now)
 
     def claim(self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60),
               now: datetime | None = None, channels: tuple[str, ...] | None = None) -> list[QueueItem]:
@@ -162,45 +197,35 @@ class DurableQueue:
         where = [] if channels is None else [t.c.channel.in_(channels)]
         return self._claim(worker, where, limit, lease, now or utcnow())
 
-    def claim_one(self, channel: str, dedupe_id: str, worker: str, *,
-                  lease: timedelta = timedelta(seconds=60)) -> QueueItem | None:
-        """Lease this very row now, if it is ready and first of its key (else a pump takes it later)."""
-        t = self._table
-        where = [t.c.channel == str(channel)[:16], t.c.dedupe_id == self._hash(dedupe_id)]
-        found = self._claim(worker, where, 1, lease, utcnow())
-        return found[0] if found else None
-
     def _claim(self, worker: str, where: list[Any], limit: int, lease: timedelta, now: datetime) -> list[QueueItem]:
         t = self._table
         older = t.alias("older")
         first_of_key = ~select(older.c.id).where(
-            older.c.key == t.c.key, older.c.id < t.c.id, older.c.status.in_(UNFINISHED)
+            older.c.key == t.c.key, older.c.id < t.c.id, _unfinished(older)
         ).exists()
         ready = or_(
             and_(t.c.status == QUEUED, t.c.available_at <= now),
             and_(t.c.status == LEASED, t.c.lease_until < now),
         )
-        candidates = select(t.c.id, t.c.status).where(ready, first_of_key, *where).order_by(t.c.id).limit(limit)
-        claimed: list[QueueItem] = []
-        # One transaction: on SQLite it holds the write lock once; on PostgreSQL each
-        # conditional UPDATE waits for a competing claimer and then sees the row taken.
+        candidates = (
+            select(t.c.id).where(_unfinished(t), ready, first_of_key, *where).order_by(t.c.id).limit(limit)
+        )
+        # One transaction, one conditional UPDATE for all the candidates: a row another
+        # worker leased since the SELECT is no longer ready and is left out (on PostgreSQL
+        # the UPDATE waits for that worker's commit, then re-checks the condition).
         with self._db.session() as session:
-            for row in session.execute(candidates).all():
-                still_ready = (t.c.status == QUEUED) if row.status == QUEUED else and_(
-                    t.c.status == LEASED, t.c.lease_until < now
-                )
-                leased = session.execute(
-                    update(t)
-                    .where(t.c.id == row.id, still_ready)
-                    .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64],
-                            attempts=t.c.attempts + 1)
-                    .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts,
-                               t.c.created_at)
-                ).first()
-                if leased is not None:  # else another worker took it first
-                    claimed.append(QueueItem(leased.id, leased.channel, leased.dedupe_id, leased.key,
-                                             self._open(leased.payload), leased.attempts, leased.created_at))
-        return claimed
+            ids = list(session.scalars(candidates))
+            if not ids:
+                return []
+            leased = session.execute(
+                update(t)
+                .where(t.c.id.in_(ids), ready)
+                .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64], attempts=t.c.attempts + 1)
+                .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts, t.c.created_at)
+            ).all()
+        claimed = [QueueItem(row.id, row.channel, row.dedupe_id, row.key, self._open(row.payload), row.attempts,
+                             row.created_at) for row in leased]
+        return sorted(claimed, key=lambda item: item.id)
 
     def _open(self, stored: Any) -> dict[str, Any]:
         if isinstance(stored, dict) and isinstance(stored.get("sealed"), str):
@@ -248,7 +273,7 @@ class DurableQueue:
         """Rows not finished yet (for back-pressure and /metrics)."""
         t = self._table
         with self._db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(t).where(t.c.status.in_(UNFINISHED))) or 0)
+            return int(session.scalar(select(func.count()).select_from(t).where(_unfinished(t))) or 0)
 
     def dead(self, limit: int = 50) -> list[tuple[int, str, str | None]]:
         t = self._table

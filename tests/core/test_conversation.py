@@ -261,3 +261,23 @@ async def test_the_stored_state_holds_no_message_text(chat, services):
     stored = repr(services.states.load(person.id))
     assert "771234567" not in stored and "numero" not in stored and "combien" not in stored
     assert "couture" in stored  # the slot value, a filière code
+
+
+async def test_a_lost_database_connection_is_raised_for_a_retry_not_apologised_for(services, monkeypatch):
+    """The inbox row goes back and is handled again; an apology would have been final."""
+    import sqlalchemy
+
+    from bot.core.messages import IncomingMessage, MessageKind
+
+    lost = sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed"), connection_invalidated=True)
+
+    def broken(*args, **kwargs):
+        raise lost
+
+    monkeypatch.setattr(services.persons, "get_or_create", broken)
+    message = IncomingMessage(channel="cli", user_id="jeune-9", text="formation solaire", kind=MessageKind.TEXT)
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        await services.conversation.handle(message)
+    monkeypatch.setattr(services.persons, "get_or_create", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
+    [apology] = await services.conversation.handle(message)  # any other failure: a polite answer
+    assert apology.text

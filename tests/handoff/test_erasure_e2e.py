@@ -64,7 +64,9 @@ async def stack(request, tmp_path, nlu_cache_dir, graph_api):
     referents = FakeOutbox()
     services.handoff.ports.register("telegram", referents)
     services.handoff.ports.register("whatsapp", whatsapp.port)
+    services.handoff.outbox.start()  # as `serve` does: what a turn writes to the outbox is sent from there
     yield services, whatsapp, referents, redis_client
+    await services.handoff.outbox.stop()
     await inbox.stop()
     await whatsapp.aclose()
     services.close()

@@ -53,9 +53,11 @@ async def world(tmp_path, nlu_cache_dir):
     handoff.ports.register("whatsapp", whatsapp.port)
     media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window)
     handoff.media.register("whatsapp", media)
+    handoff.outbox.start()  # as `serve` does: what a turn writes to the outbox is sent from there
     async with Bot(TOKEN, base_url=bot_api.base_url, base_file_url=file_base_url(bot_api.base_url)) as bot:
         handoff.media.register("telegram", TelegramMedia(bot))
         yield services, whatsapp, referents, graph_api, bot_api
+    await handoff.outbox.stop()
     await inbox.stop()
     await media.aclose()
     await whatsapp.aclose()

@@ -70,3 +70,25 @@ def test_rejects_schema_on_sqlite_and_unknown_backends(tmp_path):
         Database.from_url(f"sqlite:///{tmp_path}/x.db", schema="s")
     with pytest.raises(ValueError):
         Database.from_url("mysql://u@h/db")
+
+
+def test_a_connection_the_server_dropped_is_reported_then_replaced(postgres_db):
+    """Without pre-ping, the first statement on a dropped connection fails as "connection
+    lost" (the caller retries: the queue row goes back); the pool is renewed and the next works."""
+    import sqlalchemy
+
+    from bot.storage.database import connection_lost
+    from tests.conftest import POSTGRES_URL
+
+    with postgres_db.session() as session:
+        pid = session.execute(sqlalchemy.text("SELECT pg_backend_pid()")).scalar()  # now pooled
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
+    with pytest.raises(sqlalchemy.exc.DBAPIError) as failure:
+        with postgres_db.session() as session:
+            session.execute(sqlalchemy.text("SELECT 1"))
+    assert connection_lost(failure.value)
+    with postgres_db.session() as session:
+        assert session.execute(sqlalchemy.text("SELECT 1")).scalar() == 1
