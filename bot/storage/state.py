@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from bot.storage.base import utcnow
 from bot.storage.database import Database
 from bot.storage.models import ConversationState
+from bot.storage.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -125,16 +126,19 @@ class RedisConversationStateStore(ConversationStateStore):
     def save(self, person_id: int, data: dict[str, Any]) -> None:
         encoded = _check_serialisable(data)
         self._durable.save(person_id, data)
-        if self._usable():
-            self._warm(person_id, encoded)
+        # Only once the turn's transaction has committed: a turn rolled back must not
+        # leave its state in the cache (the next message would build on it).
+        after_commit(lambda: self._usable() and self._warm(person_id, encoded))
 
     def delete(self, person_id: int) -> None:
         self._durable.delete(person_id)
-        if self._usable():
-            try:
-                self._redis.delete(self._key(person_id))
-            except RedisError as exc:
-                self._degrade(exc)
+        after_commit(lambda: self._usable() and self._forget(person_id))
+
+    def _forget(self, person_id: int) -> None:
+        try:
+            self._redis.delete(self._key(person_id))
+        except RedisError as exc:
+            self._degrade(exc)
 
     def _warm(self, person_id: int, encoded: str) -> None:
         try:

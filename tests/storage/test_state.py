@@ -70,6 +70,21 @@ def test_redis_store_writes_through_to_sql(redis_store, redis_client, sql_store,
     assert redis_store.load(person_id) == {"step": "ask_place"}
 
 
+def test_a_rolled_back_turn_leaves_the_cache_as_the_database_is(db, redis_store, redis_client, sql_store, person_id):
+    from bot.storage.unit_of_work import unit_of_work
+
+    redis_store.save(person_id, {"step": "before"})
+    with pytest.raises(RuntimeError):
+        with unit_of_work(db):
+            redis_store.save(person_id, {"step": "rolled back"})
+            raise RuntimeError("the turn failed after saving")
+    assert sql_store.load(person_id) == {"step": "before"}
+    assert redis_store.load(person_id) == {"step": "before"}
+    with unit_of_work(db):
+        redis_store.save(person_id, {"step": "committed"})
+    assert json.loads(redis_client.get(f"terrapro:state:{person_id}")) == {"step": "committed"}
+
+
 def test_redis_hit_is_served_from_redis(redis_store, redis_client, person_id):
     redis_store.save(person_id, {"step": "a"})
     # Prove the read comes from Redis: change only the cached copy.
