@@ -42,8 +42,8 @@ limiter — that would silently double the rate exactly when something is alread
 wrong. Every call is retried with a bounded exponential backoff (50 ms → 2 s),
 the send waits meanwhile, and the log says so once a minute with the error type
 only. ``close()`` (on shutdown) turns a wait that only the outage prolongs into
-``RateLimiterUnavailable``: the send is not made and the caller's durable queue
-keeps the work; while Redis answers, sends go on normally so in-flight turns can
+``RateLimiterUnavailable`` (a ``SendNotAttempted``): the send is not made and the
+caller keeps the work (the inbox retries the turn, a broadcast row stays claimed); while Redis answers, sends go on normally so in-flight turns can
 finish.
 """
 from __future__ import annotations
@@ -60,8 +60,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from bot.channels.ratelimit import capacity_of
-from bot.core.errors import ServiceUnavailable
-from bot.core.outbound import Lane
+from bot.core.outbound import Lane, SendNotAttempted
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +169,7 @@ return f(wait)
 """
 
 
-class RateLimiterUnavailable(ServiceUnavailable):
+class RateLimiterUnavailable(SendNotAttempted):
     """Shutting down while Redis is unreachable: the send was not made (never unpaced)."""
 
 

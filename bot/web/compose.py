@@ -82,8 +82,9 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     broadcasts = BroadcastWorkerTask(broadcast)
     on_startup += [inbox.start, handoff.start, broadcasts.start]
     # First: a send waiting only for an unreachable Redis gives up, so the stops below do not wait
-    # for it (with Redis up, in-flight turns still send their replies).
-    on_shutdown[:0] = [limits.close, inbox.stop, broadcasts.stop, handoff.stop]
+    # for it (with Redis up, in-flight turns still send their replies); the broadcast worker is
+    # told to stop in the same step, so it claims no new row only to give it up.
+    on_shutdown[:0] = [limits.close, broadcasts.stop, inbox.stop, handoff.stop]
     if not routes:
         log.warning("no channel configured: only /health and /console are served")
     routes.append(build_console(services, broadcast.service))
