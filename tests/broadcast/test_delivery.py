@@ -114,7 +114,7 @@ async def test_a_send_not_attempted_at_shutdown_is_not_a_failed_row(add_people, 
     add_people(10)
 
     class Stopping(RecordingSender):
-        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY):
+        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY, *, replying_to=None):
             if len(self.sends) >= 3:
                 raise SendNotAttempted("shared rate limiter unreachable during shutdown")
             return await super().send(channel, external_id, reply, lane)
