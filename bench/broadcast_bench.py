@@ -116,12 +116,12 @@ class HttpPort:
         except httpx.HTTPError:
             return SendResult.failed("réseau")
         finally:
-            slot.done()
+            await slot.done()
         if response.status_code == 200:
             return SendResult.ok()
         if response.status_code == 429:
             delay = float(response.headers.get("Retry-After", "1"))
-            self.limiter.pause(delay)
+            await self.limiter.pause(delay)
             return SendResult.retry_later(delay)
         if response.status_code == 403:
             return SendResult.unreachable("a bloqué le bot")

@@ -5,6 +5,7 @@ it touches (``terrapro broadcast list`` opens the database and reads the
 content, it never loads the NLU model). Parts, bottom up:
 
 - ``storage``: database (migrated or refused, see ``bot.storage.schema``), Redis, repositories;
+- ``rate_limits``: the channels' send limits, shared through Redis when it is configured;
 - content: ``catalogue``, fuzzy ``search``, ``texts``, ``events``;
 - ``nlu``: the intent/entity engine (trained or loaded from its cache);
 - ``actions`` / ``runner``: the rasa-sdk actions and their executor;
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # the parts above storage and content are imported when first
 
     from actions.services import ActionServices
     from bot.broadcast.compose import Broadcast
+    from bot.channels.ratelimit import RateLimits
     from bot.core.action_runner import ActionRunner
     from bot.core.conversation import ConversationService
     from bot.core.safety import SafetyContent
@@ -78,6 +80,7 @@ class Storage:
     unanswered: UnansweredRepository
     dedupe: ProcessedMessageRepository
     shared: SharedKeyStore
+    identity: IdentityProtector
 
 
 class App:
@@ -92,6 +95,22 @@ class App:
     @cached_property
     def storage(self) -> Storage:
         return build_storage(self.settings)
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        """Every channel's send limits: with Redis, one budget per bot / number for all the
+        processes (and no quiet fallback to a local one when Redis fails); without, this process's."""
+        from bot.channels.ratelimit import InProcessRateLimits
+
+        if not self.settings.redis_url:
+            return InProcessRateLimits()
+        from bot.channels.ratelimit_redis import RedisRateLimits
+        from bot.storage.redis_client import connect_async
+
+        identity = self.storage.identity
+        return RedisRateLimits(
+            connect_async(self.settings.redis_url), key_of=lambda key: identity.lookup_hash("ratelimit", key)
+        )
 
     @property
     def db(self) -> Database:
@@ -334,6 +353,7 @@ def build_storage(settings: Settings) -> Storage:
         db=db, states=states, locks=locks, persons=persons,
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
         unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
+        identity=identity,
     )
 
 

@@ -44,3 +44,50 @@ def test_the_action_server_gets_its_executor_from_the_root(tmp_path):
     assert names == {cls().name() for cls in action_classes()}
     assert "nlu" not in app.__dict__
     app.close()
+
+
+def test_without_redis_the_send_limits_are_the_process_s_own(tmp_path):
+    from bot.channels.ratelimit import InProcessRateLimits
+
+    app = App(Settings(data_dir=tmp_path, database_url="", redis_url=""))
+    assert isinstance(app.rate_limits, InProcessRateLimits)
+    assert app.rate_limits is app.rate_limits
+
+
+async def test_with_redis_two_processes_sending_share_the_number_s_budget(tmp_path, async_redis_client):
+    """Two Apps (two `terrapro worker`/`serve` processes) on one database and one Redis: the
+    WhatsApp ports their composition builds send at most the number's rate together."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from bot.channels.ratelimit_redis import RedisRateLimits
+    from bot.core.messages import Reply
+    from tests.conftest import REDIS_URL
+    from tests.fakes.graph_api import FakeGraphAPI
+
+    graph = FakeGraphAPI().start()
+    settings = Settings(
+        data_dir=tmp_path, database_url="", redis_url=REDIS_URL, whatsapp_token="test-token",
+        whatsapp_phone_number_id="123456789012345", whatsapp_api_base_url=graph.base_url,
+        whatsapp_app_secret="app-secret-for-tests", whatsapp_send_rate=5.0,
+    )
+    apps = [App(settings), App(settings)]
+    try:
+        assert all(isinstance(app.rate_limits, RedisRateLimits) for app in apps)
+        people = [f"2217700000{i:02d}" for i in range(8)]
+        for wa_id in people:
+            apps[0].persons.get_or_create("whatsapp", wa_id, "Awa")
+            apps[0].persons.touch_inbound("whatsapp", wa_id, datetime.now(timezone.utc))
+        ports = [app.sending_broadcast() and app.handoff.ports for app in apps]
+        results = await asyncio.gather(*(
+            ports[i % 2].send("whatsapp", wa_id, Reply("Bonjour")) for i, wa_id in enumerate(people)
+        ))
+        assert all(result.sent for result in results)
+        arrivals = sorted(message.at for message in graph.messages)
+        assert len(arrivals) == 8
+        assert max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals) <= 5
+    finally:
+        for app in apps:
+            await app.rate_limits.aclose()
+            app.close()
+        graph.stop()

@@ -5,8 +5,9 @@ channel's outbound port on the bulk lane (the port's rate limiter paces it, behi
 replies), record the final status. ``RETRY_LATER`` (a 429: the port has paused its
 bulk lane) sends the same row again once the pause is over. A crash between claim and record leaves the row
 "sending": it is reported as interrupted and never sent again, because we
-cannot know whether the platform got it. Several engines (processes) may work
-on one campaign: the claim is atomic, so nobody gets a message twice.
+cannot know whether the platform got it. A port's ``SendNotAttempted`` (the process is
+stopping and the send could not even be paced) ends the run the same way, never as a
+failed row. Several engines (processes) may work on one campaign: the claim is atomic, so nobody gets a message twice.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.broadcast.ports import Outgoing
-from bot.core.outbound import Lane, OutboundPort, SendResult, SendStatus
+from bot.core.outbound import Lane, OutboundPort, SendNotAttempted, SendResult, SendStatus
 from bot.storage.base import utcnow
 from bot.storage.campaigns import CampaignRepository, ClaimedRow, ReminderRecord
 
@@ -180,8 +181,8 @@ class DeliveryEngine:
         while True:
             try:
                 result = await self._port.send(row.channel, row.external_id, message.reply(), Lane.BULK)
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, SendNotAttempted):
+                raise  # shutting down, nothing sent: not a failure of this row
             except Exception as exc:  # a port bug must not stop the campaign
                 log.warning("broadcast send error row=%s: %s", row.row_id, type(exc).__name__)
                 return SendResult.failed(REASON_SENDER_ERROR)

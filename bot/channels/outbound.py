@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.broadcast.compose import Broadcast, BroadcastDeps, build_broadcast
+from bot.channels.ratelimit import RateLimits
 from bot.core.conversation import Settle
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.outbound import ChannelPorts, Lane, SendResult
@@ -78,6 +79,9 @@ class SendingDeps(BroadcastDeps, Protocol):
     @property
     def shared(self) -> SharedKeyStore: ...
 
+    @property
+    def rate_limits(self) -> RateLimits: ...
+
 
 def build_sending_broadcast(services: SendingDeps) -> Broadcast:
     """For `terrapro broadcast …` and `terrapro worker`: the enabled channels' ports, send-only."""
@@ -88,7 +92,9 @@ def build_sending_broadcast(services: SendingDeps) -> Broadcast:
         from bot.channels.telegram import build_application
 
         logging.getLogger("httpx").setLevel(logging.WARNING)  # request URLs carry the bot token
-        application = build_application(settings, core, services.persons, services.shared)
+        application = build_application(
+            settings, core, services.persons, services.shared, limits=services.rate_limits
+        )
         ports.register("telegram", InitialisingTelegramPort(application))
     if settings.whatsapp_enabled:
         from bot.channels.whatsapp.channel import build_whatsapp
@@ -96,6 +102,7 @@ def build_sending_broadcast(services: SendingDeps) -> Broadcast:
 
         whatsapp = build_whatsapp(
             settings, core, services.persons, DeliveryStatusRepository(services.db), services.shared,
+            limits=services.rate_limits,
         )
         ports.register("whatsapp", whatsapp.port)
     return build_broadcast(services, ports)

@@ -1,4 +1,15 @@
-"""A sliding-window rate limiter with a priority lane, one per channel (inside its outbound port).
+"""Send rate limits: the interfaces every channel port uses, and the in-process limiter.
+
+A channel's port asks a ``SendLimiter`` for a slot before each request to its
+platform and gives it back when the platform answered; a ``KeyPacer`` spaces the
+sends to one conversation. ``RateLimits`` builds both for a named scope (one bot,
+one WhatsApp number). Two implementations:
+
+- here, in-process (``InProcessRateLimits``): the default, with the embedded SQLite
+  set-up, where one process sends for the bot;
+- ``bot/channels/ratelimit_redis.py`` (``RedisRateLimits``), chosen by the composition
+  root when ``TERRAPRO_REDIS_URL`` is set: the same rules enforced across every
+  process that shares the Redis.
 
 Why not a token bucket: a bucket lets a full bucket go out at once on top of the
 steady rate, so some one-second window sees more than ``rate`` messages. Here a
@@ -19,40 +30,79 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from bot.core.outbound import Lane
 
 _IDLE_TICK = 0.002
 
 
-class Slot:
-    """One permitted send. ``done()`` when the platform answered, ``cancel()`` if nothing was sent."""
+class SendSlot(Protocol):
+    """One permitted send. ``done()`` once the platform answered, ``cancel()`` if nothing was sent."""
 
+    async def done(self) -> None: ...
+
+    async def cancel(self) -> None: ...
+
+
+class SendLimiter(Protocol):
+    """The capacity of one scope (a bot, a number), in two lanes."""
+
+    @property
+    def rate(self) -> float: ...
+
+    async def acquire(self, lane: Lane = Lane.BULK) -> SendSlot:
+        """Waits for a slot; priority before bulk, bulk not while paused."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """A 429: no bulk send starts before ``seconds`` from now (priority sends still go)."""
+        ...
+
+    async def paused_for(self) -> float: ...
+
+
+class KeyPacer(Protocol):
+    """A few sends at once to one key (a chat), then one every 1/rate seconds."""
+
+    async def acquire(self, key: str) -> None: ...
+
+
+class RateLimits(Protocol):
+    """Builds the limiters of a scope; one per process, from the composition root."""
+
+    def window(self, scope: str, rate: float, *, window: float = 1.0) -> SendLimiter: ...
+
+    def pacer(self, scope: str, rate: float, burst: int) -> KeyPacer: ...
+
+    def close(self) -> None:
+        """Shutting down: a wait that only a lost backend prolongs gives up instead."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class Slot:
     __slots__ = ("_limiter", "_open")
 
     def __init__(self, limiter: SlidingWindowLimiter) -> None:
         self._limiter = limiter
         self._open = True
 
-    def done(self) -> None:
+    async def done(self) -> None:
         if self._open:
             self._open = False
             self._limiter._release(used=True)
 
-    def cancel(self) -> None:
+    async def cancel(self) -> None:
         if self._open:
             self._open = False
             self._limiter._release(used=False)
 
-    async def __aenter__(self) -> Slot:
-        return self
-
-    async def __aexit__(self, exc_type, exc, tb) -> None:
-        # An exception mid-send may still have reached the platform: count it.
-        self.done()
-
 
 class SlidingWindowLimiter:
+    """The in-process ``SendLimiter``: exact for one process, blind to any other."""
+
     def __init__(
         self,
         rate: float,
@@ -63,10 +113,9 @@ class SlidingWindowLimiter:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self.rate = float(rate)
+        self._rate = float(rate)
         self.window = float(window)
-        # Whole messages per window, never rounded up.
-        self.capacity = max(1, math.floor(rate * window + 1e-9))
+        self.capacity = capacity_of(rate, window)
         self._spacing = window / self.capacity
         self._clock = clock
         self._sleep = sleep
@@ -79,11 +128,13 @@ class SlidingWindowLimiter:
         self._gate_loop: asyncio.AbstractEventLoop | None = None
 
     @property
-    def paused_for(self) -> float:
+    def rate(self) -> float:
+        return self._rate
+
+    async def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._clock())
 
-    def pause(self, seconds: float) -> None:
-        """A 429: no bulk send starts before ``seconds`` from now (priority sends still go)."""
+    async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + max(0.0, seconds))
 
     async def acquire(self, lane: Lane = Lane.BULK) -> Slot:
@@ -143,3 +194,85 @@ class SlidingWindowLimiter:
         else:
             # Nothing went out: give the spacing back so the next send is not delayed.
             self._next_start = max(self._clock(), self._next_start - self._spacing)
+
+
+def capacity_of(rate: float, window: float) -> int:
+    """Whole messages per window, never rounded up."""
+    return max(1, math.floor(rate * window + 1e-9))
+
+
+class _Gcra:
+    """Generic cell rate algorithm: ``burst`` sends at once, then one every ``interval`` s.
+
+    Each call reserves its slot synchronously before sleeping, so concurrent callers never
+    pick the same slot and no lock is needed.
+    """
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self.interval = 1.0 / rate
+        self.tolerance = (max(1, burst) - 1) * self.interval
+        self._clock = clock
+        self._tat: dict[object, float] = {}  # theoretical arrival time per key
+
+    def reserve(self, key: object) -> float:
+        """Books the next slot for ``key``; returns how long to wait before using it."""
+        now = self._clock()
+        tat = max(self._tat.get(key, now), now)
+        wait = max(0.0, tat - self.tolerance - now)
+        self._tat[key] = tat + self.interval
+        return wait
+
+    def prune(self, max_keys: int) -> None:
+        # A key whose arrival time is past behaves as a fresh one: forget it.
+        if len(self._tat) > max_keys:
+            now = self._clock()
+            for key in [k for k, tat in self._tat.items() if tat <= now]:
+                del self._tat[key]
+
+
+class GcraPacer:
+    """The in-process ``KeyPacer`` (a few seconds of memory per active key)."""
+
+    def __init__(
+        self,
+        rate: float = 1.0,
+        burst: int = 3,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_tracked_keys: int = 10_000,
+    ) -> None:
+        self._gcra = _Gcra(rate, burst, clock)
+        self._sleep = sleep
+        self._max_tracked = max_tracked_keys
+
+    async def acquire(self, key: str) -> None:
+        self._gcra.prune(self._max_tracked)
+        wait = self._gcra.reserve(key)
+        if wait:
+            await self._sleep(wait)
+
+
+class InProcessRateLimits:
+    """Limits known to this process only: right when it is the only one sending (SQLite set-up)."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+
+    def window(self, scope: str, rate: float, *, window: float = 1.0) -> SlidingWindowLimiter:
+        return SlidingWindowLimiter(rate, window=window, clock=self._clock, sleep=self._sleep)
+
+    def pacer(self, scope: str, rate: float, burst: int) -> GcraPacer:
+        return GcraPacer(rate, burst, clock=self._clock, sleep=self._sleep)
+
+    def close(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None

@@ -6,6 +6,8 @@ used by conversation replies, referent relays, hand-off notices and broadcasts a
 A channel's port owns that channel's rate limiter: ``Lane.PRIORITY`` (replies, relays)
 goes before ``Lane.BULK`` (broadcasts, reminders), and only the bulk lane is paused by
 a platform 429. A port never raises for a delivery problem: it returns a ``SendResult``.
+The one exception is ``SendNotAttempted``: the process is stopping and the send could not
+even be paced, so nothing left; the caller keeps the work as it would after a crash.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
+from bot.core.errors import ServiceUnavailable
 from bot.core.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,11 @@ class SendResult:
     @classmethod
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason)
+
+
+class SendNotAttempted(ServiceUnavailable):
+    """Raised by a port when the process is shutting down and its shared rate limiter cannot be
+    reached: nothing was sent (a send is never made unpaced)."""
 
 
 class OutboundPort(Protocol):

@@ -46,6 +46,7 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     settings = services.settings
     handoff = services.handoff
     routes, on_startup, on_shutdown = [], [], []
+    limits = services.rate_limits
     # Every channel writes what it receives to the durable inbox before acknowledging it.
     inbox = build_inbox_pump(settings, services.db)
     # ...and answers it through the durable outbox, written with the turn.
@@ -53,12 +54,14 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     if settings.whatsapp_enabled:
         whatsapp = build_whatsapp(
             settings, services.conversation, services.persons, DeliveryStatusRepository(services.db),
-            services.shared, inbox=inbox, bind_host=host, replies=replies,
+            services.shared, inbox=inbox, bind_host=host, replies=replies, limits=limits,
         )
         routes += whatsapp.routes
         on_shutdown.append(whatsapp.aclose)
         handoff.ports.register("whatsapp", whatsapp.port)
-        media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window)
+        media = build_whatsapp_media(
+            settings, whatsapp.graph, whatsapp.port.within_window, limiter=whatsapp.port.limiter
+        )
         handoff.media.register("whatsapp", media)
         on_shutdown.append(media.aclose)
     if settings.telegram_enabled:
@@ -66,7 +69,8 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
         logging.getLogger("httpx").setLevel(logging.WARNING)
         # Registered referents' messages go to the referent console, everyone else's to the bot.
         telegram = build_application(
-            settings, handoff.handler(services.conversation), services.persons, services.shared, replies=replies
+            settings, handoff.handler(services.conversation), services.persons, services.shared,
+            replies=replies, limits=limits,
         )
         handoff.ports.register("telegram", port_of(telegram))
         handoff.media.register("telegram", TelegramMedia(telegram.bot))
@@ -77,11 +81,14 @@ def build_web_app(services: WebDeps, host: str = "127.0.0.1") -> Starlette:
     handoff.console.enable_broadcasts(broadcast)
     broadcasts = BroadcastWorkerTask(broadcast)
     on_startup += [inbox.start, handoff.start, broadcasts.start]
-    on_shutdown[:0] = [inbox.stop, broadcasts.stop, handoff.stop]
+    # First: a send waiting only for an unreachable Redis gives up, so the stops below do not wait
+    # for it (with Redis up, in-flight turns still send their replies); the broadcast worker is
+    # told to stop in the same step, so it claims no new row only to give it up.
+    on_shutdown[:0] = [limits.close, broadcasts.stop, inbox.stop, handoff.stop]
     if not routes:
         log.warning("no channel configured: only /health and /console are served")
     routes.append(build_console(services, broadcast.service))
-    on_shutdown.append(services.close)
+    on_shutdown += [limits.aclose, services.close]
     return create_app(
         routes, on_startup=on_startup, on_shutdown=on_shutdown, health=services.health, metrics=services.metrics
     )

@@ -76,11 +76,11 @@ class RecordingSender:
                 await self.on_send(external_id)  # type: ignore[operator]
         finally:
             if slot is not None:
-                slot.done()
+                await slot.done()
         planned = self.script.get(external_id)
         result = planned.pop(0) if planned else SendResult.ok()
         if result.status is SendStatus.RETRY_LATER and self.limiter is not None:
-            self.limiter.pause(result.retry_after or 1.0)
+            await self.limiter.pause(result.retry_after or 1.0)
         return result
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:

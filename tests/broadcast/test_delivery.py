@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bot.core.outbound import Lane, SendResult
+from bot.core.outbound import Lane, SendNotAttempted, SendResult
 from bot.storage.database import Database
 from tests.broadcast.conftest import RecordingSender, max_in_any_window, ports_of
 
@@ -106,6 +106,25 @@ async def test_sender_raising_marks_the_row_failed_and_goes_on(add_people, make_
     campaign = b.service.create("x", territoire="bignona")
     summary = await b.service.send(campaign.id)
     assert summary.sent == 9 and summary.failed == 1 and len(sender.sends) == 9
+
+
+async def test_a_send_not_attempted_at_shutdown_is_not_a_failed_row(add_people, make_broadcast):
+    """The port's limiter could not be reached while the process stops: nothing left, so the
+    row is not written off as failed; the run ends as after a crash."""
+    add_people(10)
+
+    class Stopping(RecordingSender):
+        async def send(self, channel, external_id, reply, lane=Lane.PRIORITY, *, replying_to=None):
+            if len(self.sends) >= 3:
+                raise SendNotAttempted("shared rate limiter unreachable during shutdown")
+            return await super().send(channel, external_id, reply, lane)
+
+    b = make_broadcast({"telegram": Stopping()}, concurrency=1)
+    campaign = b.service.create("x", territoire="bignona")
+    with pytest.raises(SendNotAttempted):
+        await b.service.send(campaign.id)
+    counts = b.repo.counts(campaign.id)
+    assert (counts["sent"], counts["failed"], counts["sending"], counts["queued"]) == (3, 0, 1, 6)
 
 
 async def test_unreachable_and_unknown_channel(add_people, make_broadcast, sender):

@@ -29,7 +29,7 @@ async def _bulk_sends(limiter: SlidingWindowLimiter, n: int, times: list[float],
         slot = await limiter.acquire(BULK)
         times.append(vt.now)
         vt.now += latency
-        slot.done()
+        await slot.done()
 
 
 async def test_no_burst_above_capacity_even_after_idle_time():
@@ -54,10 +54,10 @@ async def test_fractional_rate_rounds_down():
 async def test_pause_stops_bulk_but_not_interactive():
     vt = VirtualTime()
     limiter = SlidingWindowLimiter(10, clock=vt.clock, sleep=vt.sleep)
-    limiter.pause(5.0)
-    (await limiter.acquire(INTERACTIVE)).done()
+    await limiter.pause(5.0)
+    await (await limiter.acquire(INTERACTIVE)).done()
     assert vt.now == 0.0
-    (await limiter.acquire(BULK)).done()
+    await (await limiter.acquire(BULK)).done()
     assert vt.now == pytest.approx(5.0)
 
 
@@ -68,13 +68,13 @@ async def test_interactive_replies_go_before_waiting_broadcasts():
     async def bulk(i):
         slot = await limiter.acquire(BULK)
         order.append(f"b{i}")
-        slot.done()
+        await slot.done()
 
     async def reply():
         await asyncio.sleep(0.12)  # a young person writes while the broadcast is queued
         slot = await limiter.acquire(INTERACTIVE)
         order.append("reply")
-        slot.done()
+        await slot.done()
 
     await asyncio.gather(*(bulk(i) for i in range(10)), reply())
     # The reply waited for at most the broadcast already being admitted, not for the queue.
@@ -85,21 +85,21 @@ async def test_cancelled_slot_gives_capacity_back():
     vt = VirtualTime()
     limiter = SlidingWindowLimiter(2, clock=vt.clock, sleep=vt.sleep)
     for _ in range(5):
-        (await limiter.acquire(BULK)).cancel()
+        await (await limiter.acquire(BULK)).cancel()
     assert vt.now == pytest.approx(0.0)
 
 
 async def test_when_the_window_is_full_the_reply_gets_the_next_free_slot():
     limiter = SlidingWindowLimiter(5)
     for _ in range(5):
-        (await limiter.acquire(INTERACTIVE)).done()  # the window is now full for 1 s
+        await (await limiter.acquire(INTERACTIVE)).done()  # the window is now full for 1 s
     order: list[str] = []
 
     async def take(lane, name, delay):
         await asyncio.sleep(delay)
         slot = await limiter.acquire(lane)
         order.append(name)
-        slot.done()
+        await slot.done()
 
     await asyncio.gather(
         take(BULK, "b1", 0.0), take(BULK, "b2", 0.0), take(BULK, "b3", 0.0), take(INTERACTIVE, "reply", 0.3)

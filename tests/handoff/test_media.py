@@ -7,6 +7,7 @@ import httpx
 import pytest
 from telegram import Bot
 
+from bot.channels.ratelimit import SlidingWindowLimiter
 from bot.channels.telegram.media import TelegramMedia, file_base_url
 from bot.channels.whatsapp.graph import GraphClient
 from bot.channels.whatsapp.media import WhatsAppMedia
@@ -58,7 +59,9 @@ async def relay(graph_api, bot_api, private_tmp):
                         max_attempts=1)
     relay = MediaRelay()
     relay.register("whatsapp", WhatsAppMedia(http, graph, base_url=graph_api.base_url, phone_number_id=PHONE_NUMBER_ID,
-                                             token="test-token", within_window=window))
+                                             token="test-token", within_window=window,
+                                             # The number's limiter: one send per 0.2 s here.
+                                             limiter=SlidingWindowLimiter(5, window=0.2)))
     async with Bot(TOKEN, base_url=bot_api.base_url, base_file_url=file_base_url(bot_api.base_url)) as bot:
         relay.register("telegram", TelegramMedia(bot))
         relay.window = window
@@ -96,6 +99,9 @@ async def test_referent_voice_reaches_whatsapp_uploaded_then_sent_by_id(relay, g
     assert caption["text"]["body"] == "Awa (référent·e)"  # audio carries no caption: who speaks comes first
     assert audio == {"messaging_product": "whatsapp", "to": YOUNG, "type": "audio", "audio": {"id": upload_id}}
     assert _no_temp_files_left(private_tmp)
+    # Both messages were paced by the number's limiter, like any other send.
+    first, second = (m.at for m in graph_api.messages[-2:])
+    assert second - first >= 0.19
 
 
 async def test_referent_photo_reaches_whatsapp_with_its_caption(relay, graph_api, bot_api):

@@ -51,7 +51,7 @@ async def world(tmp_path, nlu_cache_dir):
     handoff = services.handoff
     handoff.ports.register("telegram", referents)
     handoff.ports.register("whatsapp", whatsapp.port)
-    media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window)
+    media = build_whatsapp_media(settings, whatsapp.graph, whatsapp.port.within_window, limiter=whatsapp.port.limiter)
     handoff.media.register("whatsapp", media)
     handoff.outbox.start()  # as `serve` does: what a turn writes to the outbox is sent from there
     async with Bot(TOKEN, base_url=bot_api.base_url, base_file_url=file_base_url(bot_api.base_url)) as bot:

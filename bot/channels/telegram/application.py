@@ -11,6 +11,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels.ratelimit import RateLimits
 from bot.channels.replies import ReplyOutbox
 from bot.channels.telegram.adapter import COMMANDS
 from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
@@ -34,15 +35,24 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def build_application(
-    settings: Settings, handler: MessageHandler, persons: PersonDirectory, shared: SharedKeyStore,
-    *, replies: ReplyOutbox | None = None,
+    settings: Settings,
+    handler: MessageHandler,
+    persons: PersonDirectory,
+    shared: SharedKeyStore,
+    *,
+    replies: ReplyOutbox | None = None,
+    limits: RateLimits | None = None,
 ) -> Application:
     """Raises TelegramConfigError (clear message, no traceback) on a missing/malformed token.
 
     ``shared``: where long button payloads and blocked chats live (database or Redis).
     ``replies``: the durable outbox answers go through (see TelegramConversation).
+    ``limits``: the process's rate limits (shared through Redis when configured); None: this
+    process's own, right only when no other process sends for the bot.
     """
     token = validate_token(settings.telegram_token)
+    # The bot's id (before the colon) names its budget; the secret part never leaves here.
+    scope = f"telegram:{token.split(':', 1)[0]}"
     application = (
         ApplicationBuilder()
         .token(token)
@@ -51,7 +61,7 @@ def build_application(
         # Voice notes and photos relayed to referents are downloaded from here.
         .base_file_url(file_base_url(settings.telegram_base_url))
         # The one rate limiter of this bot: every send of every kind passes through it.
-        .rate_limiter(TelegramRateLimiter(settings.telegram_broadcast_rate))
+        .rate_limiter(TelegramRateLimiter(settings.telegram_broadcast_rate, scope=scope, limits=limits))
         .post_init(set_commands)
         .build()
     )

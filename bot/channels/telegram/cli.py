@@ -40,9 +40,11 @@ async def _serve_polling(services: Any) -> None:
     from bot.channels.telegram.media import TelegramMedia
 
     handoff = services.handoff
+    limits = services.rate_limits
     app = build_application(
         services.settings, handoff.handler(services.conversation), services.persons, services.shared,
         replies=ReplyOutbox(services.db, handoff.bus, services.persons),
+        limits=limits,
     )
     handoff.ports.register("telegram", port_of(app))
     handoff.media.register("telegram", TelegramMedia(app.bot))
@@ -62,6 +64,8 @@ async def _serve_polling(services: Any) -> None:
         try:
             await stop.wait()
         finally:
+            limits.close()  # a send waiting only for an unreachable Redis gives up
             await broadcasts.stop()
             await handoff.stop()
             await pump.stop()
+    await limits.aclose()

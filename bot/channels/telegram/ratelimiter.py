@@ -1,9 +1,11 @@
 """Telegram's limits as a python-telegram-bot ``BaseRateLimiter``: lanes, per chat, per bot.
 
 Every request the Bot makes passes through ``process_request``. Sends and edits to a
-chat are paced: about 1 message/s per chat (a short burst allowed, ``PerChatPacer``)
+chat are paced: about 1 message/s per chat (a short burst allowed, a ``KeyPacer``)
 and at most ``global_rate`` (≤ 30) per second for the whole bot, through a sliding
-window with two lanes. The lane comes from the caller as ``rate_limit_args``
+window with two lanes. Both come from ``limits``: in-process by default, shared by
+every process of the bot through Redis when the composition root passes
+``RedisRateLimits`` (scope: the bot's id, so two bots never share a budget). The lane comes from the caller as ``rate_limit_args``
 (``Lane.PRIORITY`` by default: replies, relays; ``Lane.BULK``: broadcasts). A 429
 pauses the bulk lane for the delay Telegram asks; the error goes back to the port,
 which decides to wait (priority) or hand the row back (bulk). Other calls
@@ -19,8 +21,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.channels.ratelimit import SlidingWindowLimiter
-from bot.channels.telegram.flood import PerChatPacer, retry_after_seconds
+from bot.channels.ratelimit import InProcessRateLimits, KeyPacer, RateLimits, SendLimiter
+from bot.channels.telegram.flood import retry_after_seconds
 from bot.core.outbound import Lane
 
 TELEGRAM_MAX_RATE = 30.0
@@ -37,13 +39,18 @@ class TelegramRateLimiter(BaseRateLimiter[Lane]):
         *,
         per_chat_rate: float = 1.0,
         per_chat_burst: int = 3,
+        scope: str = "telegram",
+        limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """``clock``/``sleep`` only matter to the in-process limits built when ``limits`` is None."""
+        if limits is None:
+            limits = InProcessRateLimits(clock=clock, sleep=sleep)
         # Never above Telegram's 30/s, whatever the settings say.
         rate = min(max(global_rate, 0.1), TELEGRAM_MAX_RATE)
-        self.window = SlidingWindowLimiter(rate, clock=clock, sleep=sleep)
-        self._per_chat = PerChatPacer(per_chat_rate, per_chat_burst, clock=clock, sleep=sleep)
+        self.window: SendLimiter = limits.window(scope, rate)
+        self._per_chat: KeyPacer = limits.pacer(f"{scope}:chat", per_chat_rate, per_chat_burst)
 
     async def initialize(self) -> None:
         return None
@@ -70,7 +77,7 @@ class TelegramRateLimiter(BaseRateLimiter[Lane]):
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
             # Nothing was delivered; every bulk send waits out the delay (a campaign pauses).
-            self.window.pause(retry_after_seconds(exc))
+            await self.window.pause(retry_after_seconds(exc))
             raise
         finally:
-            slot.done()
+            await slot.done()

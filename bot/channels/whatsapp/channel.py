@@ -10,7 +10,7 @@ from datetime import datetime
 import httpx
 from starlette.routing import Route
 
-from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.ratelimit import InProcessRateLimits, RateLimits
 from bot.channels.replies import ReplyOutbox
 from bot.channels.whatsapp.button_ids import ButtonIds, button_keys
 from bot.channels.whatsapp.graph import GraphClient
@@ -63,8 +63,13 @@ def build_whatsapp(
     backoff: float = 0.5,
     bind_host: str = "127.0.0.1",
     replies: ReplyOutbox | None = None,
+    limits: RateLimits | None = None,
 ) -> WhatsAppChannel:
+    """``limits``: the process's rate limits (shared through Redis when configured); None: this
+    process's own, right only when no other process sends for the number."""
     _check(settings, bind_host)
+    if limits is None:
+        limits = InProcessRateLimits()
     ids = ButtonIds(button_keys(shared))
     graph = GraphClient(
         http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
@@ -76,7 +81,7 @@ def build_whatsapp(
     port = WhatsAppPort(
         graph, persons, status_repo, button_ids=ids, clock=clock,
         # The number's own limiter: WhatsApp is never paced by Telegram's.
-        limiter=SlidingWindowLimiter(settings.whatsapp_send_rate),
+        limiter=limits.window(f"whatsapp:{settings.whatsapp_phone_number_id}", settings.whatsapp_send_rate),
         template_name=settings.whatsapp_broadcast_template,
     )
     if inbox is None:

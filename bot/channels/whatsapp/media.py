@@ -2,7 +2,8 @@
 
 Download: ``GET /{media-id}`` gives a short-lived URL, size and type; the URL is
 fetched with the bearer token, streamed to a file. Upload: ``POST
-/{phone-number-id}/media`` (multipart), then a message that points to the new id.
+/{phone-number-id}/media`` (multipart), then a message that points to the new id, paced
+by the number's limiter (priority lane: a referent's relay) like every other send.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from typing import Any
 
 import httpx
 
+from bot.channels.ratelimit import SendLimiter
 from bot.channels.whatsapp.graph import GraphClient, GraphError, _error_code, _json_or_none
 from bot.channels.whatsapp.port import WINDOW_CLOSED_CODES
 from bot.core.messages import MediaRef
+from bot.core.outbound import Lane
 from bot.handoff.media import MediaError, check_size, check_type
 
 log = logging.getLogger(__name__)
@@ -35,9 +38,11 @@ class WhatsAppMedia:
         phone_number_id: str,
         token: str,
         within_window: Callable[[str], Awaitable[bool]],
+        limiter: SendLimiter,
     ) -> None:
         self._http = http
         self._graph = graph
+        self._limiter = limiter
         self._base = base_url.rstrip("/")
         self._phone_number_id = phone_number_id
         self._headers = {"Authorization": f"Bearer {token}"}
@@ -88,10 +93,17 @@ class WhatsAppMedia:
             content["caption"] = caption[:1024]
         try:
             if kind != "image" and caption:  # audio messages carry no caption: say who speaks first
-                await self._graph.send_message(_payload(external_id, "text", {"body": caption[:4096]}))
-            await self._graph.send_message(_payload(external_id, message_type, content))
+                await self._send_message(_payload(external_id, "text", {"body": caption[:4096]}))
+            await self._send_message(_payload(external_id, message_type, content))
         except GraphError as exc:
             raise MediaError("window" if exc.code in WINDOW_CLOSED_CODES else "unavailable") from None
+
+    async def _send_message(self, payload: dict[str, Any]) -> None:
+        slot = await self._limiter.acquire(Lane.PRIORITY)
+        try:
+            await self._graph.send_message(payload)
+        finally:
+            await slot.done()
 
 
 def _payload(to: str, message_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -99,9 +111,10 @@ def _payload(to: str, message_type: str, content: dict[str, Any]) -> dict[str, A
 
 
 def build_whatsapp_media(settings: Any, graph: GraphClient, within_window: Callable[[str], Awaitable[bool]],
-                         http: httpx.AsyncClient | None = None) -> WhatsAppMedia:
+                         http: httpx.AsyncClient | None = None, *, limiter: SendLimiter) -> WhatsAppMedia:
+    """``limiter``: the number's, as the port has it (``channel.port.limiter``)."""
     return WhatsAppMedia(
         http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0)), graph,
         base_url=settings.whatsapp_api_base_url, phone_number_id=settings.whatsapp_phone_number_id,
-        token=settings.whatsapp_token, within_window=within_window,
+        token=settings.whatsapp_token, within_window=within_window, limiter=limiter,
     )

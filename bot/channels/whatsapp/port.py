@@ -1,7 +1,7 @@
 """WhatsApp's outbound port: ``send(channel, wa_id, reply, lane) -> SendResult``.
 
 Its own rate limiter (``TERRAPRO_WHATSAPP_SEND_RATE`` per second for the number,
-priority lane before bulk) and the 24-hour rule: a free-form message only within
+priority lane before bulk; shared by every process through Redis when configured) and the 24-hour rule: a free-form message only within
 24 h of the person's last message. Outside the window a broadcast (bulk lane) goes
 as the approved template (``TERRAPRO_WHATSAPP_BROADCAST_TEMPLATE``, one body variable
 {{1}} receiving the text); without template, or for a reply/relay, ``WINDOW_CLOSED``.
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from bot.channels.ratelimit import SlidingWindowLimiter
+from bot.channels.ratelimit import SendLimiter
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.graph import GraphClient, GraphError
 from bot.channels.whatsapp.incoming import CHANNEL
@@ -62,7 +62,7 @@ class WhatsAppPort:
         *,
         button_ids: ButtonIds,
         clock: Callable[[], datetime],
-        limiter: SlidingWindowLimiter,
+        limiter: SendLimiter,
         template_name: str = "",
         template_language: str = "fr",
     ) -> None:
@@ -140,7 +140,7 @@ class WhatsAppPort:
         except GraphError as exc:
             return await self._failed(wa_id, exc, lane)
         finally:
-            slot.done()
+            await slot.done()
         if message_id:
             await asyncio.to_thread(self._stats.record_status, CHANNEL, message_id, "accepted", self._clock())
         return SendResult.ok(message_id or None)
@@ -155,7 +155,7 @@ class WhatsAppPort:
         if exc.code in WINDOW_CLOSED_CODES:
             return SendResult.window_closed(REASON_WINDOW_CLOSED)
         if exc.throttled and lane is Lane.BULK:
-            self.limiter.pause(THROTTLE_PAUSE)
+            await self.limiter.pause(THROTTLE_PAUSE)
             return SendResult.retry_later(THROTTLE_PAUSE)
         return SendResult.failed(f"whatsapp: code {code}")
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.channels.telegram.flood import PerChatPacer
+from bot.channels.ratelimit import GcraPacer
 from bot.channels.telegram.ratelimiter import TelegramRateLimiter
 from bot.core.outbound import Lane
 
@@ -18,7 +18,7 @@ class Clock:
         self.now += seconds
 
 
-async def _send_times(limiter: PerChatPacer, clock: Clock, keys: list[object]) -> list[float]:
+async def _send_times(limiter: GcraPacer, clock: Clock, keys: list[object]) -> list[float]:
     times = []
     for key in keys:
         await limiter.acquire(key)
@@ -28,7 +28,7 @@ async def _send_times(limiter: PerChatPacer, clock: Clock, keys: list[object]) -
 
 async def test_burst_then_one_per_second_per_chat():
     clock = Clock()
-    limiter = PerChatPacer(1.0, 3, clock=clock, sleep=clock.sleep)
+    limiter = GcraPacer(1.0, 3, clock=clock, sleep=clock.sleep)
     times = await _send_times(limiter, clock, ["a"] * 6)
     assert [round(t, 1) for t in times] == [0, 0, 0, 1, 2, 3]
 
@@ -53,7 +53,7 @@ async def test_global_rate_caps_many_chats_at_30_per_second_even_if_configured_h
 
 async def test_idle_chats_are_forgotten():
     clock = Clock()
-    limiter = PerChatPacer(clock=clock, sleep=clock.sleep, max_tracked_chats=10)
+    limiter = GcraPacer(clock=clock, sleep=clock.sleep, max_tracked_keys=10)
     await _send_times(limiter, clock, list(range(20)))
     clock.now += 60
     await limiter.acquire("fresh")

@@ -109,7 +109,7 @@ async def test_429_on_the_bulk_lane_is_handed_back_and_pauses_bulk_only(fake_api
     port = _port(bot, persons, shared)
     result = await port.send(TG, str(CHAT), Reply("annonce"), Lane.BULK)
     assert (result.status, result.retry_after) == (SendStatus.RETRY_LATER, 2.0)
-    assert limiter.window.paused_for > 1.5
+    assert await limiter.window.paused_for() > 1.5
     started = time.monotonic()
     assert (await port.send(TG, str(OTHER), Reply("réponse"))).sent  # replies still go
     assert time.monotonic() - started < 0.5
