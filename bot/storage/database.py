@@ -6,6 +6,7 @@ Works the same on SQLite (default, a file in the data dir) and PostgreSQL
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,24 @@ class Database:
         self.identity = identity or IdentityProtector.ephemeral()
         # expire_on_commit=False: records are built from objects after commit.
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction here is a write one
+        # (BEGIN IMMEDIATE). Its own busy handler makes a waiting thread sleep and retry
+        # (up to 100 ms at a time), so under load the lock sat free while threads slept.
+        # The process's threads queue on this lock instead and start as soon as it is free.
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the process's SQLite write turn for a transaction (nothing on PostgreSQL)."""
+        if self._writer is None:
+            yield
+            return
+        if not self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise TimeoutError("database busy")
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     @classmethod
     def from_url(
@@ -120,15 +139,16 @@ class Database:
                 yield joined
                 joined.flush()
             return
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self.writing():
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -48,18 +48,19 @@ def unit_of_work(db: Database) -> Iterator[None]:
     if _current.get() is not None:
         yield
         return
-    session = db.new_session()
-    scope = _Scope(db, session)
-    token = _current.set(scope)
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        _current.reset(token)
-        session.close()
+    with db.writing():
+        session = db.new_session()
+        scope = _Scope(db, session)
+        token = _current.set(scope)
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _current.reset(token)
+            session.close()
     for callback in scope.after_commit:
         try:
             callback()
