@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.storage.queue import DurableQueue, QueueItem
+from bot.storage.turns import caller_loop
 from bot.storage.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
@@ -150,12 +151,13 @@ class QueuePump:
         as it is written and handled at once, without a claim query; else a claim takes
         it in its turn. Inside a unit of work, handling starts once it has committed.
         """
+        loop = self._target_loop()
+        room = loop is not None and not self._stopping and len(self._running) < self._slots and channel in self.channels
         accepted, item = self._queue.accept_leased(
-            channel, dedupe_id, key, payload, worker=self.worker_id if self._has_room(channel) else None,
-            lease=self._lease,
+            channel, dedupe_id, key, payload, worker=self.worker_id if room else None, lease=self._lease,
         )
-        if item is not None:
-            after_commit(lambda: self._start(item))
+        if item is not None and loop is not None:
+            after_commit(lambda: self._start(loop, item))
         elif accepted:
             after_commit(self.wake)
         return accepted
@@ -181,17 +183,22 @@ class QueuePump:
             self._backlog_count, self._backlog_at = self._queue.backlog(), now
         return self._backlog_count
 
-    def _has_room(self, channel: str) -> bool:
-        loop = self._loop
-        return (
-            loop is not None and not loop.is_closed() and not self._stopping and self._loop_task is not None
-            and len(self._running) < self._slots and channel in self.channels
-        )
-
-    def _start(self, item: QueueItem) -> None:
-        """Handle a row leased at its write, on the pump's loop (from any thread)."""
+    def _target_loop(self) -> asyncio.AbstractEventLoop | None:
+        """Where a row leased at its write is handled: the pump's loop once started, else
+        the loop of whoever writes (a turn's caller: its own loop stops with the turn)."""
         loop = self._loop
         if loop is None or loop.is_closed():
+            loop = caller_loop()
+        if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return None
+        return None if loop.is_closed() else loop
+
+    def _start(self, loop: asyncio.AbstractEventLoop, item: QueueItem) -> None:
+        """Handle a row leased at its write, on ``loop`` (from any thread)."""
+        if loop.is_closed():
             return  # the lease expires and a claim takes the row
         try:
             running = asyncio.get_running_loop()
