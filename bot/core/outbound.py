@@ -6,10 +6,19 @@ used by conversation replies, referent relays, hand-off notices and broadcasts a
 A channel's port owns that channel's rate limiter: ``Lane.PRIORITY`` (replies, relays)
 goes before ``Lane.BULK`` (broadcasts, reminders), and only the bulk lane is paused by
 a platform 429. A port never raises for a delivery problem: it returns a ``SendResult``.
+
+Whether a failed send may have reached the platform matters to whoever keeps durable
+delivery state (broadcasts): ``NOT_SENT`` means the request never left (connection
+refused, connect timeout, no free connection) and may be sent again without risk of a
+duplicate; ``UNCERTAIN`` means it was written to the network and no answer came back,
+so the person may have it. ``on_write``, when given, is awaited once, after the rate
+limiter granted the slot and right before the first request is written: the caller
+records "maybe delivered from now on" there; if it raises, nothing is sent.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -35,6 +44,15 @@ class SendStatus(str, Enum):
     WINDOW_CLOSED = "window_closed"
     # Gave up: bad request, retries exhausted, channel missing; ``reason`` says why.
     FAILED = "failed"
+    # The request never left (connection refused, connect timeout): nothing was
+    # delivered, sending again later cannot make a duplicate.
+    NOT_SENT = "not_sent"
+    # Written to the network, no answer (read timeout, connection lost): maybe delivered.
+    UNCERTAIN = "uncertain"
+
+
+# Awaited right before the first request of a send is written to the network.
+WriteHook = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,9 +87,37 @@ class SendResult:
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason)
 
+    @classmethod
+    def not_sent(cls, reason: str) -> SendResult:
+        return cls(SendStatus.NOT_SENT, reason)
+
+    @classmethod
+    def uncertain(cls, reason: str) -> SendResult:
+        return cls(SendStatus.UNCERTAIN, reason)
+
+
+def once(hook: WriteHook | None) -> WriteHook | None:
+    """``hook`` awaited at most once however often the result is called (retries, chunks)."""
+    if hook is None:
+        return None
+    called = False
+
+    async def call() -> None:
+        nonlocal called
+        if not called:
+            await hook()
+            called = True
+
+    return call
+
 
 class OutboundPort(Protocol):
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult: ...
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, on_write: WriteHook | None = None,
+    ) -> SendResult:
+        """Deliver ``reply``; ``on_write`` is awaited once before anything is written (see above)."""
+        ...
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         """Replace an earlier message; FAILED where the channel cannot edit."""
@@ -100,12 +146,17 @@ class ChannelPorts:
     def __contains__(self, channel: object) -> bool:
         return channel in self._by_channel
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, on_write: WriteHook | None = None,
+    ) -> SendResult:
         port = self._by_channel.get(channel)
         if port is None:
             log.warning("no outbound port for channel %s, message not sent", channel)
             return SendResult.failed(REASON_NO_CHANNEL)
-        return await port.send(channel, external_id, reply, lane)
+        if on_write is None:
+            return await port.send(channel, external_id, reply, lane)
+        return await port.send(channel, external_id, reply, lane, on_write=on_write)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         port = self._by_channel.get(channel)

@@ -92,6 +92,24 @@ async def test_a_platform_later_is_retried_and_order_per_person_kept(sqlite_db):
     assert world.outbox.texts_to("5001") == ["premier", "second"]
 
 
+async def test_a_platform_that_cannot_be_reached_is_tried_again_not_given_up(sqlite_db, monkeypatch):
+    monkeypatch.setattr("bot.handoff.notifications.NOT_SENT_RETRY", 0.05)
+    world = make_world(sqlite_db)
+    world.outbox.scripted["5001"] = [SendResult.not_sent("connexion impossible")]
+    await world.handoff.bus.publish(Notification("telegram", "5001", Reply("relais"), on_failure=("telegram", "9001", "Moussa")))
+    assert world.outbox.texts_to("5001") == []
+    world.handoff.start()
+    try:
+        for _ in range(300):
+            if world.outbox.texts_to("5001"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await world.handoff.stop()
+    assert world.outbox.texts_to("5001") == ["relais"]
+    assert world.outbox.texts_to("9001") == []  # nobody told of a failure that did not happen
+
+
 async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_db):
     world = make_world(sqlite_db)
     world.handoff.referents.add("Awa", "9001", "Fogny")
