@@ -117,6 +117,62 @@ class _WriteMark:
         self.done = True
 
 
+class _Outcomes:
+    """Final statuses written in batches, one transaction per batch (at most ``max_rows`` rows or
+    ``max_delay`` seconds): a commit per message would cost as much as the claim and the
+    attempt mark together. Safe: a crash before a batch is written leaves its rows attempted,
+    recovered as "uncertain" — never sent again."""
+
+    def __init__(self, repo: CampaignRepository, run_id: str, kind: RowKind, clock: Callable[[], datetime],
+                 *, max_rows: int = 64, max_delay: float = 0.05) -> None:
+        self._repo, self._run_id, self._kind, self._clock = repo, run_id, kind, clock
+        self._max_rows, self._max_delay = max_rows, max_delay
+        self._pending: list[tuple[int, str, str | None]] = []
+        self._full = asyncio.Event()
+        self._closing = False
+
+    def add(self, row_id: int, status: str, reason: str | None) -> None:
+        self._pending.append((row_id, status, reason))
+        if len(self._pending) >= self._max_rows:
+            self._full.set()
+
+    def _take(self) -> list[tuple[int, str, str | None]]:
+        batch, self._pending = self._pending, []
+        self._full.clear()
+        return batch
+
+    def _write(self, batch: list[tuple[int, str, str | None]]) -> None:
+        self._repo.finish_many(batch, self._clock(), run_id=self._run_id, kind=self._kind)
+
+    async def run(self) -> None:
+        while not self._closing:
+            try:
+                await asyncio.wait_for(self._full.wait(), timeout=self._max_delay)
+            except TimeoutError:
+                pass
+            batch = self._take()
+            if batch:
+                await _to_thread_to_the_end(lambda batch=batch: self._write(batch))
+
+    async def close(self, writer: asyncio.Task) -> None:
+        """The run is over: the last outcomes are written before anybody reads the counts."""
+        self._closing = True
+        self._full.set()
+        await writer
+        batch = self._take()
+        if batch:
+            await asyncio.to_thread(self._write, batch)
+
+    def flush_sync(self) -> None:
+        """On the way out of a cancelled run (blocking, on purpose)."""
+        batch = self._take()
+        if batch:
+            try:
+                self._write(batch)
+            except Exception as exc:  # then they are recovered as uncertain: never sent twice
+                log.warning("broadcast: outcomes not recorded: %s", type(exc).__name__)
+
+
 class DeliveryEngine:
     def __init__(
         self,
@@ -168,9 +224,11 @@ class DeliveryEngine:
         def claim() -> ClaimedRow | None:
             return self._repo.claim_next(campaign_id, run_id, self._clock(), exclude_channels=tuple(sorted(down)))
 
+        outcomes = _Outcomes(self._repo, run_id, "recipient", self._clock)
+
         async def one(row: ClaimedRow) -> None:
             outcome = await self._send(row, message, run_id, "recipient")
-            await self._record(row, outcome, run_id, "recipient", down)
+            await self._record(row, outcome, run_id, "recipient", down, outcomes)
             if outcome.lost:
                 return
             state["postponed"] += outcome.postponed
@@ -180,12 +238,18 @@ class DeliveryEngine:
                 progress(state["handled"], total)
 
         heart = asyncio.create_task(self._heartbeat(run_id, campaign_id))
+        writer = asyncio.create_task(outcomes.run())
         try:
             await self._drain(claim, one, stop, lambda: self._repo.held_elsewhere(run_id, campaign_id=campaign_id),
                               lambda: self._recover(campaign_id=campaign_id))
+            await outcomes.close(writer)
         except BaseException:
-            # Cancelled (Ctrl-C, shutdown) or broken: rows this run holds go back to the queue,
-            # or to "uncertain" when their request may have left.
+            # Cancelled (Ctrl-C, shutdown) or broken: what the platform answered is recorded, and
+            # the rows this run still holds go back to the queue, or to "uncertain" when their
+            # request may have left.
+            writer.cancel()
+            await _settle(writer)  # the batch it was writing lands first
+            outcomes.flush_sync()
             self._release_run(run_id, campaign_id=campaign_id)
             raise
         finally:
@@ -208,6 +272,8 @@ class DeliveryEngine:
         def claim():
             return self._repo.claim_due_reminder(run_id, self._clock(), exclude_channels=tuple(sorted(down)))
 
+        outcomes = _Outcomes(self._repo, run_id, "reminder", self._clock)
+
         async def one(claimed) -> None:
             nonlocal count
             reminder, row = claimed
@@ -216,14 +282,19 @@ class DeliveryEngine:
                 outcome = _Outcome("skipped", message)
             else:
                 outcome = await self._send(row, message, run_id, "reminder")
-            await self._record(row, outcome, run_id, "reminder", down)
+            await self._record(row, outcome, run_id, "reminder", down, outcomes)
             count += not outcome.lost
 
         heart = asyncio.create_task(self._heartbeat(run_id, None))
+        writer = asyncio.create_task(outcomes.run())
         try:
             # No waiting for reminders other runs hold: the next tick recovers a dead run's.
             await self._run_workers(claim, one, stop)
+            await outcomes.close(writer)
         except BaseException:
+            writer.cancel()
+            await _settle(writer)
+            outcomes.flush_sync()
             self._release_run(run_id, kind="reminder")
             raise
         finally:
@@ -326,18 +397,19 @@ class DeliveryEngine:
             if rate_limited > self._max_rate_limited:
                 return _Outcome(None, REASON_TOO_MANY_429)
 
-    async def _record(self, row: ClaimedRow, outcome: _Outcome, run_id: str, kind: RowKind, down: set[str]) -> None:
+    async def _record(
+        self, row: ClaimedRow, outcome: _Outcome, run_id: str, kind: RowKind, down: set[str], outcomes: _Outcomes
+    ) -> None:
         if outcome.lost:
             return
         if outcome.channel_down and row.channel not in down:
             log.warning("broadcast: %s unreachable, its rows wait for the next run", row.channel)
             down.add(row.channel)
         if outcome.status is None:
+            # At once: a row certainly not delivered must not be taken for "maybe" after a crash.
             await asyncio.to_thread(self._repo.release, row.row_id, run_id, kind=kind)
         else:
-            await asyncio.to_thread(
-                self._repo.finish, row.row_id, outcome.status, self._clock(), outcome.reason, run_id=run_id, kind=kind
-            )
+            outcomes.add(row.row_id, outcome.status, outcome.reason)
 
     async def _heartbeat(self, run_id: str, campaign_id: int | None) -> None:
         kind: RowKind = "recipient" if campaign_id is not None else "reminder"
@@ -354,17 +426,22 @@ class DeliveryEngine:
 
 async def _to_thread_to_the_end(fn):
     """``asyncio.to_thread(fn)``, but a cancellation waits for ``fn`` to finish first: a claim
-    committed by a thread nobody awaits any more would escape the run's hand-back."""
+    (or an outcome) committed by a thread nobody awaits any more would escape the run's hand-back."""
     future = asyncio.ensure_future(asyncio.to_thread(fn))
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
-        while not future.done():  # cancelled again meanwhile (gather, then the finally): still wait
-            try:
-                await asyncio.wait([future])
-            except asyncio.CancelledError:
-                continue
+        await _settle(future)
         raise
+
+
+async def _settle(future: asyncio.Future) -> None:
+    """Wait until ``future`` is done, whatever cancellations arrive meanwhile (gather, then a finally)."""
+    while not future.done():
+        try:
+            await asyncio.wait([future])
+        except asyncio.CancelledError:
+            continue
 
 
 async def _sleep_or_stop(seconds: float, stop: asyncio.Event | None) -> None:

@@ -6,7 +6,9 @@ referent never hears of a ticket that was rolled back and nothing published by a
 committed turn is lost — then delivered at once by the process that wrote them.
 Whatever could not be delivered then (the process died, the platform said "later",
 another process owns the channel) is delivered by the outbox pump of any process
-that has that channel's port, in order per recipient, with retries.
+that has that channel's port, in order per recipient, with retries. A relay carries the
+id of the message it relays (``once_key``), so handling that message again publishes
+nothing new.
 """
 from __future__ import annotations
 
@@ -26,7 +28,10 @@ log = logging.getLogger(__name__)
 
 
 class NotificationBus(Protocol):
-    async def publish(self, notification: Notification) -> None: ...
+    async def publish(self, notification: Notification, *, once_key: str | None = None) -> None:
+        """``once_key``: publishing again with the same key does nothing (e.g. the relay of one
+        inbound message, handled again after a crash)."""
+        ...
 
 
 class OutboxBus:
@@ -35,10 +40,12 @@ class OutboxBus:
         self._queue = queue
         self._pump = pump
 
-    async def publish(self, notification: Notification) -> None:
+    async def publish(self, notification: Notification, *, once_key: str | None = None) -> None:
         payload = {"notification": notification.to_json()}
         key = f"{notification.channel}:{notification.external_id}"
-        dedupe_id = f"n:{uuid.uuid4().hex}"
+        # The outbox keeps one row per dedupe id: a message handled twice (its turn committed,
+        # then the process died before the inbox row was marked done) is relayed once.
+        dedupe_id = f"once:{once_key}" if once_key else f"n:{uuid.uuid4().hex}"
         if current_session(self._db) is not None:
             # Inside a turn (its own thread and loop): part of the turn's transaction.
             self._queue.accept(notification.channel, dedupe_id, key, payload)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     or_,
     select,
@@ -425,6 +426,27 @@ class CampaignRepository:
                 .where(table.id == row_id, table.status == "sending", *_held_by(table, run_id))
                 .values(status=status, reason=(reason or None) and reason[:MAX_REASON], finished_at=now)
             )
+
+    def finish_many(
+        self, outcomes: list[tuple[int, str, str | None]], now: datetime, *, run_id: str, kind: RowKind = "recipient"
+    ) -> None:
+        """``finish`` for several rows of one run in one transaction: (row id, final status, reason)."""
+        if not outcomes:
+            return
+        if any(status not in FINAL_STATUSES for _, status, _ in outcomes):
+            raise ValueError("not a final status")
+        t = _ROW_TABLES[kind].__table__
+        statement = (
+            t.update()
+            .where(t.c.id == bindparam("row_id"), t.c.status == "sending", t.c.run_id == run_id)
+            .values(status=bindparam("new_status"), reason=bindparam("new_reason"), finished_at=now)
+        )
+        rows = [
+            {"row_id": row_id, "new_status": status, "new_reason": (reason or None) and reason[:MAX_REASON]}
+            for row_id, status, reason in outcomes
+        ]
+        with self._db.session() as session:
+            session.connection().execute(statement, rows)
 
     # The life of a claimed row (campaign recipients and reminders alike) ----------
 

@@ -122,3 +122,22 @@ async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_
     assert "Fatou" in told and "24 h" in told and "pas parti" in told
     dead = [r for r in outbox_rows(sqlite_db) if r.status == DEAD]
     assert len(dead) == 1 and dead[0].last_error.startswith("window_closed")
+
+
+async def test_a_message_handled_again_after_a_crash_is_relayed_once(sqlite_db):
+    """Its turn committed the relay, then the process died before the inbox row was marked
+    done: the message is handled again, and relays nothing new."""
+    world = make_world(sqlite_db)
+    world.handoff.referents.add("Awa", "9001", "Fogny")
+    ticket = world.ask(world.young("5001"))
+    await world.press("9001", f"/prendre {ticket.id}", name="Awa")
+    for _ in range(2):
+        await world.say("5001", "tu es là ?", message_id="wamid.77")
+        await world.say("9001", "oui !", name="Awa", message_id="1077")
+    assert world.outbox.texts_to("9001").count("Moussa : tu es là ?") == 1
+    assert world.outbox.texts_to("5001").count("Awa (référent·e) : oui !") == 1
+    await world.say("5001", "tu es là ?", message_id="wamid.78")  # the same words, a new message
+    await world.say("9001", "oui !", name="Awa")  # no platform id: nothing to dedupe on
+    await world.say("9001", "oui !", name="Awa")
+    assert world.outbox.texts_to("9001").count("Moussa : tu es là ?") == 2
+    assert world.outbox.texts_to("5001").count("Awa (référent·e) : oui !") == 3
