@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.broadcast.compose import build_broadcast  # noqa: E402
 from bot.channels.ratelimit import SlidingWindowLimiter  # noqa: E402
 from bot.core.messages import Reply  # noqa: E402
-from bot.core.outbound import ChannelPorts, Lane, SendResult  # noqa: E402
+from bot.core.outbound import ChannelPorts, Lane, SendResult, WriteHook  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage import schema  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
@@ -106,15 +106,25 @@ class HttpPort:
         self._url = url
         self.limiter = SlidingWindowLimiter(rate)
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-                   *, replying_to=None) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
+        *, on_write: WriteHook | None = None, replying_to=None,
+    ) -> SendResult:
         slot = await self.limiter.acquire(lane)
+        if on_write is not None:
+            try:
+                await on_write()
+            except BaseException:
+                slot.cancel()
+                raise
         try:
             response = await self._client.post(
                 f"{self._url}/sendMessage", json={"chat_id": external_id, "text": reply.text}
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            return SendResult.not_sent("réseau : connexion impossible")
         except httpx.HTTPError:
-            return SendResult.failed("réseau")
+            return SendResult.uncertain("réseau : sans réponse")
         finally:
             await slot.done()
         if response.status_code == 200:
@@ -238,7 +248,7 @@ def main() -> int:
     if args.child_send:
         api_url, campaign_id = args.child_send
         summary = asyncio.run(send_campaign(args.database_url, api_url, int(campaign_id), args.rate))
-        print(json.dumps({"sent_this_run": summary.sent_this_run, "interrupted": summary.interrupted,
+        print(json.dumps({"sent_this_run": summary.sent_this_run, "uncertain": summary.uncertain,
                           "sent": summary.sent, "queued": summary.queued, "done": summary.done}))
         return 0
 
@@ -282,9 +292,9 @@ def main() -> int:
     result = json.loads(resumed.stdout.strip().splitlines()[-1])
     second = report("tué puis repris", api.snapshot(), args.rate)
     final = row_counts(database_url, campaign)
-    delivered_interrupted = len({c for _, c in api.snapshot()}) - final["sent"]
-    print(f"reprise : {result['sent_this_run']} envoyés ; lignes interrompues (« sending », non renvoyées) : "
-          f"{result['interrupted']} dont {delivered_interrupted} effectivement reçues par l'API")
+    delivered_uncertain = len({c for _, c in api.snapshot()}) - final["sent"]
+    print(f"reprise : {result['sent_this_run']} envoyés ; lignes incertaines (parties sans réponse, non renvoyées) : "
+          f"{result['uncertain']} dont {delivered_uncertain} effectivement reçues par l'API")
     print(f"lignes finales : {final}")
 
     ok = (first["achieved"] >= 0.95 * args.rate and first["over"] == 0 and first["duplicates"] == 0

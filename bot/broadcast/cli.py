@@ -128,11 +128,24 @@ class _ProgressBar:
 def print_summary(s: DeliverySummary) -> None:
     print(
         f"Campagne {s.campaign_id} : envoyés {s.sent}, échecs {s.failed}, injoignables {s.unreachable}, "
-        f"ignorés {s.skipped}, interrompus (incertains, non renvoyés) {s.interrupted}, en attente {s.queued}"
+        f"ignorés {s.skipped}, incertains (peut-être reçus, non renvoyés) {s.uncertain}, en attente {s.queued}"
     )
     for reason, n in sorted(s.skip_reasons.items()):
         print(f"  ignorés — {reason} : {n}")
-    print("Terminée." if s.done else "Pas terminée : relancez `terrapro broadcast send` pour reprendre.")
+    if s.postponed_this_run:
+        print(
+            f"Remis en attente pendant cette exécution : {s.postponed_this_run} "
+            "(plateforme injoignable ou limite de débit répétée ; ils n'ont pas été reçus)"
+        )
+    if s.in_flight:
+        print(f"En cours d'envoi par un autre processus : {s.in_flight}")
+    if s.done:
+        print("Terminée.")
+    else:
+        print(
+            f"Pas terminée : relancez `terrapro broadcast send {s.campaign_id}` pour envoyer les messages en "
+            "attente (le worker les reprend aussi)."
+        )
 
 
 def _send(b, campaign_id: int, show_progress: bool) -> int:
@@ -157,7 +170,7 @@ def _status(b, campaign_id: int) -> int:
     print(
         f"Destinataires {c.recipient_count} : en attente {counts['queued']}, envoyés {counts['sent']}, "
         f"échecs {counts['failed']}, injoignables {counts['unreachable']}, ignorés {counts['skipped']}, "
-        f"en cours ou interrompus {counts['sending']}"
+        f"incertains (peut-être reçus, non renvoyés) {counts['uncertain']}, en cours {counts['sending']}"
     )
     for reason, n in sorted(st.skip_reasons.items()):
         print(f"  ignorés — {reason} : {n}")

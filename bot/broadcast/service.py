@@ -33,7 +33,6 @@ class Preview:
 class CampaignStatus:
     campaign: CampaignRecord
     counts: dict[str, int]
-    interrupted: int
     skip_reasons: dict[str, int]
 
 
@@ -149,10 +148,7 @@ class BroadcastService:
 
     def status(self, campaign_id: int) -> CampaignStatus:
         campaign = self.get(campaign_id)
-        return CampaignStatus(
-            campaign, self.repo.counts(campaign_id), self.repo.interrupted(campaign_id),
-            self.repo.skip_reasons(campaign_id),
-        )
+        return CampaignStatus(campaign, self.repo.counts(campaign_id), self.repo.skip_reasons(campaign_id))
 
     def list(self, limit: int = 50) -> list[CampaignRecord]:
         return self.repo.list(limit)

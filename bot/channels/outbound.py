@@ -17,13 +17,15 @@ from bot.broadcast.compose import Broadcast, BroadcastDeps, build_broadcast
 from bot.channels.ratelimit import RateLimits
 from bot.core.conversation import Settle
 from bot.core.messages import IncomingMessage, Reply
-from bot.core.outbound import ChannelPorts, Lane, SendResult
+from bot.core.outbound import ChannelPorts, Lane, SendResult, WriteHook
 from bot.core.ports import MessageHandler
 from bot.handoff.compose import Handoff
 from bot.storage.persons import PersonRepository
 from bot.storage.shared_keys import SharedKeyStore
 
 log = logging.getLogger(__name__)
+
+REASON_NOT_STARTED = "telegram injoignable au démarrage"
 
 
 class InitialisingTelegramPort:
@@ -36,20 +38,30 @@ class InitialisingTelegramPort:
         self._port = port_of(application)
         self._ready = False
 
-    async def _ensure_ready(self) -> None:
+    async def _ensure_ready(self) -> bool:
+        """False if Telegram cannot be reached to start the bot (nothing was sent)."""
         if not self._ready:
-            await self._application.initialize()
+            from telegram.error import NetworkError
+
+            try:
+                await self._application.initialize()
+            except NetworkError as exc:
+                log.warning("telegram: cannot start the bot (%s)", type(exc).__name__)
+                return False
             self._ready = True
+        return True
 
     async def send(
         self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-        *, replying_to: datetime | None = None,
+        *, replying_to: datetime | None = None, on_write: WriteHook | None = None,
     ) -> SendResult:
-        await self._ensure_ready()
-        return await self._port.send(channel, external_id, reply, lane, replying_to=replying_to)
+        if not await self._ensure_ready():
+            return SendResult.not_sent(REASON_NOT_STARTED)
+        return await self._port.send(channel, external_id, reply, lane, replying_to=replying_to, on_write=on_write)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
-        await self._ensure_ready()
+        if not await self._ensure_ready():
+            return SendResult.not_sent(REASON_NOT_STARTED)
         return await self._port.edit(channel, external_id, message_ref, reply)
 
 

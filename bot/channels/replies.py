@@ -1,7 +1,7 @@
 """Replies to a received message leave through the durable outbox, written with the turn.
 
 A message taken from the inbox is answered in one transaction: the turn's own
-changes, the replies written to the outbox (idempotency key ``reply:<queue>:<row>:<n>``),
+changes, the replies written to the outbox (idempotency key ``once:reply:<queue>:<row>:<n>``),
 the person's last-inbound time and the inbox row marked handled all commit together.
 So a crash before that commit replays the turn from scratch, and a crash after it
 never replays it: the replies are already queued, and the outbox sends each of them
@@ -45,7 +45,7 @@ class ReplyOutbox:
                 for reply in replies:
                     self._bus.stage(
                         Notification(channel, external_id, reply, replying_to=received_at),
-                        dedupe_id=receipt.next_id("reply") if receipt is not None else None,
+                        once_key=receipt.next_id("reply") if receipt is not None else None,
                     )
                 if receipt is not None:
                     receipt.finish_within()

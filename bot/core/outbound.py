@@ -8,10 +8,19 @@ goes before ``Lane.BULK`` (broadcasts, reminders), and only the bulk lane is pau
 a platform 429. A port never raises for a delivery problem: it returns a ``SendResult``.
 The one exception is ``SendNotAttempted``: the process is stopping and the send could not
 even be paced, so nothing left; the caller keeps the work as it would after a crash.
+
+Whether a failed send may have reached the platform matters to whoever keeps durable
+delivery state (broadcasts): ``NOT_SENT`` means the request never left (connection
+refused, connect timeout, no free connection) and may be sent again without risk of a
+duplicate; ``UNCERTAIN`` means it was written to the network and no answer came back,
+so the person may have it. ``on_write``, when given, is awaited once, after the rate
+limiter granted the slot and right before the first request is written: the caller
+records "maybe delivered from now on" there; if it raises, nothing is sent.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -39,6 +48,15 @@ class SendStatus(str, Enum):
     WINDOW_CLOSED = "window_closed"
     # Gave up: bad request, retries exhausted, channel missing; ``reason`` says why.
     FAILED = "failed"
+    # The request never left (connection refused, connect timeout): nothing was
+    # delivered, sending again later cannot make a duplicate.
+    NOT_SENT = "not_sent"
+    # Written to the network, no answer (read timeout, connection lost): maybe delivered.
+    UNCERTAIN = "uncertain"
+
+
+# Awaited right before the first request of a send is written to the network.
+WriteHook = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,29 @@ class SendResult:
     def failed(cls, reason: str) -> SendResult:
         return cls(SendStatus.FAILED, reason)
 
+    @classmethod
+    def not_sent(cls, reason: str) -> SendResult:
+        return cls(SendStatus.NOT_SENT, reason)
+
+    @classmethod
+    def uncertain(cls, reason: str) -> SendResult:
+        return cls(SendStatus.UNCERTAIN, reason)
+
+
+def once(hook: WriteHook | None) -> WriteHook | None:
+    """``hook`` awaited at most once however often the result is called (retries, chunks)."""
+    if hook is None:
+        return None
+    called = False
+
+    async def call() -> None:
+        nonlocal called
+        if not called:
+            await hook()
+            called = True
+
+    return call
+
 
 class SendNotAttempted(ServiceUnavailable):
     """Raised by a port when the process is shutting down and its shared rate limiter cannot be
@@ -82,9 +123,11 @@ class SendNotAttempted(ServiceUnavailable):
 class OutboundPort(Protocol):
     async def send(
         self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-        *, replying_to: datetime | None = None,
+        *, replying_to: datetime | None = None, on_write: WriteHook | None = None,
     ) -> SendResult:
-        """``replying_to``: when this answers a received message, when that message was sent.
+        """Deliver ``reply``; ``on_write`` is awaited once before anything is written (see above).
+
+        ``replying_to``: when this answers a received message, when that message was sent.
         WhatsApp counts its 24-hour window from it (the person's row may be gone by then:
         they asked to delete their data, and the confirmation must still reach them)."""
         ...
@@ -118,13 +161,13 @@ class ChannelPorts:
 
     async def send(
         self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-        *, replying_to: datetime | None = None,
+        *, replying_to: datetime | None = None, on_write: WriteHook | None = None,
     ) -> SendResult:
         port = self._by_channel.get(channel)
         if port is None:
             log.warning("no outbound port for channel %s, message not sent", channel)
             return SendResult.failed(REASON_NO_CHANNEL)
-        return await port.send(channel, external_id, reply, lane, replying_to=replying_to)
+        return await port.send(channel, external_id, reply, lane, replying_to=replying_to, on_write=on_write)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         port = self._by_channel.get(channel)

@@ -8,6 +8,11 @@ them (the row is leased to it as it is written, bot.core.pump). Whatever could n
 be delivered then (the process died, the platform said "later", another process
 owns the channel) is delivered by the outbox pump of any process that has that
 channel's port, in order per recipient, with retries.
+
+The outbox keeps one row per key, so what is published twice is sent once: a relay
+carries the id of the message it relays (``once_key``); anything else published while
+a received message is handled gets a key derived from that inbox row, the same when
+the message is handled again after a crash.
 """
 from __future__ import annotations
 
@@ -21,7 +26,10 @@ from bot.storage.unit_of_work import current_session
 
 
 class NotificationBus(Protocol):
-    async def publish(self, notification: Notification, *, dedupe_id: str | None = None) -> None: ...
+    async def publish(self, notification: Notification, *, once_key: str | None = None) -> None:
+        """``once_key``: publishing again with the same key does nothing (e.g. the relay of one
+        inbound message, handled again after a crash)."""
+        ...
 
 
 class OutboxBus:
@@ -29,26 +37,25 @@ class OutboxBus:
         self._db = db
         self._pump = pump
 
-    async def publish(self, notification: Notification, *, dedupe_id: str | None = None) -> None:
-        """``dedupe_id``: our idempotency key, so a notification written twice is sent once.
-        By default: derived from the received message being handled, if any (the same
-        key when it is handled again after a crash), else new."""
+    async def publish(self, notification: Notification, *, once_key: str | None = None) -> None:
         if current_session(self._db) is not None:
-            self.stage(notification, dedupe_id=dedupe_id)
+            self.stage(notification, once_key=once_key)
             return
-        await self._pump.deliver(notification.channel, dedupe_id or _new_id(), *_row(notification))
+        await self._pump.deliver(notification.channel, _dedupe_id(once_key), *_row(notification))
 
-    def stage(self, notification: Notification, *, dedupe_id: str | None = None) -> None:
+    def stage(self, notification: Notification, *, once_key: str | None = None) -> None:
         """Inside a unit of work (a turn): written in the turn's transaction, sent once it
         has committed (by this process when it can, else by any that has the channel)."""
-        self._pump.accept(notification.channel, dedupe_id or _new_id(), *_row(notification))
+        self._pump.accept(notification.channel, _dedupe_id(once_key), *_row(notification))
 
 
 def _row(notification: Notification) -> tuple[str, dict[str, str]]:
     return f"{notification.channel}:{notification.external_id}", {"notification": notification.to_json()}
 
 
-def _new_id() -> str:
+def _dedupe_id(once_key: str | None) -> str:
+    if once_key:
+        return f"once:{once_key}"
     receipt = current_receipt()
     if receipt is not None:
         # Published while handling a received message: the same key if it is handled again.

@@ -10,7 +10,7 @@ from bot.broadcast.composer import PAYLOAD as DIFFUSER
 from bot.broadcast.composer import BroadcastComposer
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.handoff import texts
-from bot.handoff.service import TAKE_PAYLOAD, HandoffService
+from bot.handoff.service import TAKE_PAYLOAD, HandoffService, relay_key
 from bot.reports.digest import CoordinatorDigest
 from bot.storage.referents import ReferentRecord
 
@@ -43,7 +43,7 @@ class ReferentConsole:
         elif message.kind is MessageKind.TEXT:
             raw = message.text or ""
         elif message.media is not None:
-            return await self._service.relay_media_to_person(referent, message.media)
+            return await self._service.relay_media_to_person(referent, message.media, once_key=relay_key(message))
         else:
             return [Reply(texts.ONLY_TEXT)]
         raw = raw.strip()
@@ -56,7 +56,7 @@ class ReferentConsole:
             if raw == "/annuler" and await self._composer.composing(referent.id):
                 return await self._composer.cancel(referent.id)
         if not raw.startswith("/"):
-            return await self._service.relay_to_person(referent, raw)
+            return await self._service.relay_to_person(referent, raw, once_key=relay_key(message))
         head, _, rest = raw[1:].partition(" ")
         name = head.split("@", 1)[0].split("{", 1)[0].casefold()
         name = name.replace("é", "e").replace("è", "e")

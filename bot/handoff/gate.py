@@ -16,7 +16,7 @@ from collections.abc import Callable
 from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.core.policy import is_stop
 from bot.handoff import texts
-from bot.handoff.service import RATE_PAYLOAD, HandoffService
+from bot.handoff.service import RATE_PAYLOAD, HandoffService, relay_key
 from bot.storage.records import PersonRecord
 
 CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "annulation", "annul", "cancel"})
@@ -73,7 +73,9 @@ class HandoffGate:
             return None
         if message.media is not None:
             # A voice note or photo goes to the referent now, or as soon as one takes the ticket.
-            if ticket.status == "assigned" and await self._service.relay_media_to_referent(ticket, person, message.media):
+            if ticket.status == "assigned" and await self._service.relay_media_to_referent(
+                ticket, person, message.media, once_key=relay_key(message)
+            ):
                 return []
             if self._service.keep_media(ticket, message.media):
                 return [Reply(texts.MEDIA_KEPT)]

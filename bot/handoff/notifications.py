@@ -15,6 +15,8 @@ from bot.handoff import texts
 
 log = logging.getLogger(__name__)
 
+NOT_SENT_RETRY = 5.0
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -129,7 +131,8 @@ class NotificationDispatcher:
 class OutboxDelivery:
     """The outbox pump's handler for hand-off notifications (any channel).
 
-    A platform "later" is retried after the delay it gave; a final failure is recorded,
+    A platform "later" is retried after the delay it gave, an unreachable platform (the
+    request never left) after ``NOT_SENT_RETRY`` seconds; a final failure is recorded,
     and whoever the notification names in ``on_failure`` is told in plain words.
     """
 
@@ -147,6 +150,9 @@ class OutboxDelivery:
             return
         if result.status is SendStatus.RETRY_LATER:
             raise RetryLater("retry_after", max(1.0, result.retry_after or 1.0))
+        if result.status is SendStatus.NOT_SENT:
+            # The platform could not be reached: nothing left, so trying again cannot duplicate it.
+            raise RetryLater("not_sent", NOT_SENT_RETRY)
         if notification.on_failure and notification.edit_ref is None:
             channel, external_id, who = notification.on_failure
             await self._bus.publish(Notification(channel, external_id, Reply(failure_text(result, who))))

@@ -32,6 +32,11 @@ RATE_PAYLOAD = "/noter"
 TAKE_PAYLOAD = "/prendre"
 
 
+def relay_key(message: IncomingMessage) -> str | None:
+    """What makes relaying one inbound message idempotent: its platform id (None: none given)."""
+    return f"relay:{message.channel}:{message.message_id}" if message.message_id else None
+
+
 def rating_payload(ticket_id: int, rating: int) -> str:
     return f"{RATE_PAYLOAD} {ticket_id} {rating}"
 
@@ -246,11 +251,14 @@ class HandoffService:
                 await self._requeue(ticket.id)
             return False
         text = texts.PERSON_SAYS.format(who=_who(person), text=describe(message))
-        await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
+        await self._bus.publish(
+            Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)), once_key=relay_key(message)
+        )
         return True
 
     async def relay_media_to_referent(
         self, ticket: TicketRecord, person: PersonRecord, media: MediaRef, referent: ReferentRecord | None = None,
+        *, once_key: str | None = None,
     ) -> bool:
         """A voice note or photo to the referent holding the ticket, with first name and ticket number."""
         referent = referent or (self.referents.get(ticket.referent_id) if ticket.referent_id else None)
@@ -260,13 +268,15 @@ class HandoffService:
         await self._bus.publish(Notification(
             REFERENT_CHANNEL, referent.telegram_id, Reply(caption), media=media,
             failure_to=(person.channel, person.external_id),
-        ))
+        ), once_key=once_key)
         return True
 
     def keep_media(self, ticket: TicketRecord, media: MediaRef) -> bool:
         return self.handoffs.add_media(ticket.id, media.to_dict())
 
-    async def relay_media_to_person(self, referent: ReferentRecord, media: MediaRef) -> list[Reply]:
+    async def relay_media_to_person(
+        self, referent: ReferentRecord, media: MediaRef, *, once_key: str | None = None
+    ) -> list[Reply]:
         ticket = self.current(referent)
         if ticket is None:
             return [Reply(texts.NO_CONVERSATION)]
@@ -275,10 +285,11 @@ class HandoffService:
             await self._bus.publish(Notification(
                 person.channel, person.external_id, Reply(texts.MEDIA_FROM_REFERENT.format(name=referent.name)),
                 media=media, failure_to=(REFERENT_CHANNEL, referent.telegram_id),
-            ))
+            ), once_key=once_key)
         return []
 
-    async def relay_to_person(self, referent: ReferentRecord, text: str) -> list[Reply]:
+    async def relay_to_person(self, referent: ReferentRecord, text: str, *, once_key: str | None = None) -> list[Reply]:
+        """``once_key``: the referent's message being relayed (``relay_key``), so it is relayed once."""
         ticket = self.current(referent)
         if ticket is None:
             return [Reply(texts.NO_CONVERSATION)]
@@ -287,7 +298,7 @@ class HandoffService:
             body = text.strip()[:MAX_RELAY]
             await self._to_person(
                 person, Reply(texts.REFERENT_SAYS.format(name=referent.name, text=body)),
-                on_failure=(REFERENT_CHANNEL, referent.telegram_id, _who(person)),
+                on_failure=(REFERENT_CHANNEL, referent.telegram_id, _who(person)), once_key=once_key,
             )
         return []
 
@@ -384,9 +395,12 @@ class HandoffService:
 
     # -- helpers -------------------------------------------------------------------------
     async def _to_person(
-        self, person: PersonRecord, reply: Reply, on_failure: tuple[str, str, str] | None = None
+        self, person: PersonRecord, reply: Reply, on_failure: tuple[str, str, str] | None = None,
+        once_key: str | None = None,
     ) -> None:
-        await self._bus.publish(Notification(person.channel, person.external_id, reply, on_failure=on_failure))
+        await self._bus.publish(
+            Notification(person.channel, person.external_id, reply, on_failure=on_failure), once_key=once_key
+        )
 
     def _minutes_since(self, moment: datetime) -> int:
         return max(0, int((self._clock() - moment).total_seconds() // 60))

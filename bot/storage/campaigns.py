@@ -1,15 +1,23 @@
 """Broadcast campaigns, their recipients and event reminders: durable delivery state.
 
 Every message a broadcast sends is one row that goes queued -> sending -> a final
-status. A row is committed as "sending" before the message leaves, so after a
-crash a row still "sending" may or may not have been delivered: it is never sent
-again, only reported. Rows hold ids and statuses, never the person's platform id
-or any personal text.
+status. A delivery run claims a row ("sending", committed, ``claimed_at``) before it
+waits for the channel's rate limiter; only once the slot is granted, right before
+the request is written, is ``attempted_at`` committed: from then on the platform may
+have the message. So after a crash a row left "sending" tells which it is: never
+attempted -> back to queued (sent on resume), attempted -> "uncertain" (maybe
+delivered, never sent again). A live run refreshes ``claimed_at`` of its rows; rows
+whose claim is older than the lease belong to a dead run and are recovered. A row
+the platform certainly did not get (connection refused, repeated 429) goes back to
+queued with the run's id, so that run does not take it again: the next run does.
+Reminders follow the same rules. Rows hold ids and statuses, never the person's
+platform id or any personal text.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import (
     CheckConstraint,
@@ -19,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     or_,
     select,
@@ -34,14 +43,17 @@ from bot.storage.persons import clear_external_id
 from bot.storage.records import InvalidValue
 
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "done")
-ROW_STATUSES = ("queued", "sending", "sent", "failed", "unreachable", "skipped")
-FINAL_STATUSES = ("sent", "failed", "unreachable", "skipped")
+ROW_STATUSES = ("queued", "sending", "sent", "failed", "unreachable", "skipped", "uncertain")
+# "uncertain": the request may have reached the platform but no answer came back (the
+# sender died, the connection dropped): never sent again.
+FINAL_STATUSES = ("sent", "failed", "unreachable", "skipped", "uncertain")
 MAX_TEXT = 4000  # Telegram's message limit is 4096; keep room for the event line
 MAX_REASON = 80
 
 REASON_UNSUBSCRIBED = "désabonné avant l'envoi"
 REASON_INACTIVE = "personne injoignable"
 REASON_OUT_OF_SEGMENT = "abonnement hors du segment"
+REASON_INTERRUPTED = "envoi interrompu après le départ du message"
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -85,9 +97,12 @@ class CampaignRecipient(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     reason: Mapped[str | None] = mapped_column(String(MAX_REASON))
-    # Which delivery run claimed the row: tells "interrupted earlier" from "in flight now".
+    # Which delivery run claimed the row (or last put it back in the queue).
     run_id: Mapped[str | None] = mapped_column(String(32))
+    # Refreshed by the live run holding it: an old claim is a dead run's.
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Set right before the request is written: from then on the platform may have it.
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
@@ -109,8 +124,16 @@ class Reminder(Base):
     reason: Mapped[str | None] = mapped_column(String(MAX_REASON))
     run_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+
+# Which table a delivery row lives in: a campaign's recipients, or the reminders.
+RowKind = Literal["recipient", "reminder"]
+_ROW_TABLES: dict[str, type[CampaignRecipient] | type[Reminder]] = {
+    "recipient": CampaignRecipient, "reminder": Reminder,
+}
 
 
 @dataclass(frozen=True)
@@ -316,13 +339,14 @@ class CampaignRepository:
             session.execute(update(Campaign).where(Campaign.id == campaign_id).values(heartbeat_at=now))
 
     def finish_if_drained(self, campaign_id: int, now: datetime) -> bool:
-        """Mark the campaign done when no row is left to send; True if it is done."""
+        """Mark the campaign done when no row is left to send or in flight; True if it is done."""
         with self._db.session() as session:
-            queued = session.scalar(
+            left = session.scalar(
                 select(func.count()).select_from(CampaignRecipient)
-                .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "queued")
+                .where(CampaignRecipient.campaign_id == campaign_id,
+                       CampaignRecipient.status.in_(("queued", "sending")))
             )
-            if queued:
+            if left:
                 return False
             session.execute(
                 update(Campaign)
@@ -333,13 +357,16 @@ class CampaignRepository:
 
     # Recipient rows ------------------------------------------------------------
 
-    def claim_next(self, campaign_id: int, run_id: str, now: datetime) -> ClaimedRow | None:
+    def claim_next(
+        self, campaign_id: int, run_id: str, now: datetime, *, exclude_channels: tuple[str, ...] = ()
+    ) -> ClaimedRow | None:
         """Move the next queued row to "sending" (committed) and return it, or None when none is left.
 
         Rows whose person opted out, became unreachable or left the segment since
         materialisation are marked skipped on the way. Safe with several processes:
         the UPDATE only succeeds while the row is still queued (and PostgreSQL skips
-        rows another transaction is claiming).
+        rows another transaction is claiming). Rows this run put back in the queue,
+        and rows of ``exclude_channels`` (found down during this run), are left alone.
         """
         segment = self._segment(campaign_id)
         while True:
@@ -349,7 +376,10 @@ class CampaignRepository:
                     select(CampaignRecipient.id.label("row_id"), *_CANDIDATE_COLUMNS)
                     .outerjoin(Person, Person.id == CampaignRecipient.person_id)
                     .outerjoin(Subscription, Subscription.person_id == CampaignRecipient.person_id)
-                    .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "queued")
+                    .where(
+                        CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "queued",
+                        *_claimable(CampaignRecipient, run_id, exclude_channels),
+                    )
                     .order_by(CampaignRecipient.id)
                     .limit(1)
                 )
@@ -362,7 +392,7 @@ class CampaignRepository:
                 values = (
                     {"status": "skipped", "reason": reason, "run_id": run_id, "claimed_at": now, "finished_at": now}
                     if reason
-                    else {"status": "sending", "run_id": run_id, "claimed_at": now}
+                    else {"status": "sending", "run_id": run_id, "claimed_at": now, "attempted_at": None}
                 )
                 taken = session.execute(
                     update(CampaignRecipient)
@@ -382,15 +412,146 @@ class CampaignRepository:
             self._segments[campaign_id] = (campaign.territoire, campaign.bassin, campaign.filiere)
         return self._segments[campaign_id]
 
-    def finish(self, row_id: int, status: str, now: datetime, reason: str | None = None) -> None:
+    def finish(
+        self, row_id: int, status: str, now: datetime, reason: str | None = None, *,
+        run_id: str | None = None, kind: RowKind = "recipient",
+    ) -> None:
+        """Record a row's final status (only while it is still "sending", and ``run_id``'s if given)."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"not a final status: {status}")
+        table = _ROW_TABLES[kind]
         with self._db.session() as session:
             session.execute(
-                update(CampaignRecipient)
-                .where(CampaignRecipient.id == row_id, CampaignRecipient.status == "sending")
+                update(table)
+                .where(table.id == row_id, table.status == "sending", *_held_by(table, run_id))
                 .values(status=status, reason=(reason or None) and reason[:MAX_REASON], finished_at=now)
             )
+
+    def finish_many(
+        self, outcomes: list[tuple[int, str, str | None]], now: datetime, *, run_id: str, kind: RowKind = "recipient"
+    ) -> None:
+        """``finish`` for several rows of one run in one transaction: (row id, final status, reason)."""
+        if not outcomes:
+            return
+        if any(status not in FINAL_STATUSES for _, status, _ in outcomes):
+            raise ValueError("not a final status")
+        t = _ROW_TABLES[kind].__table__
+        statement = (
+            t.update()
+            .where(t.c.id == bindparam("row_id"), t.c.status == "sending", t.c.run_id == run_id)
+            .values(status=bindparam("new_status"), reason=bindparam("new_reason"), finished_at=now)
+        )
+        rows = [
+            {"row_id": row_id, "new_status": status, "new_reason": (reason or None) and reason[:MAX_REASON]}
+            for row_id, status, reason in outcomes
+        ]
+        with self._db.session() as session:
+            session.connection().execute(statement, rows)
+
+    # The life of a claimed row (campaign recipients and reminders alike) ----------
+
+    def mark_attempted(self, row_id: int, run_id: str, now: datetime, *, kind: RowKind = "recipient") -> bool:
+        """Right before the request is written: the platform may have the message from now on.
+
+        False if the row is no longer this run's (its claim expired and another run took
+        it back): then nothing must be sent.
+        """
+        table = _ROW_TABLES[kind]
+        with self._db.session() as session:
+            return session.execute(
+                update(table)
+                .where(table.id == row_id, table.status == "sending", table.run_id == run_id)
+                .values(attempted_at=now, claimed_at=now)
+            ).rowcount > 0
+
+    def clear_attempted(self, row_id: int, run_id: str, *, kind: RowKind = "recipient") -> None:
+        """The platform answered "not now" (429): nothing was delivered, the row is only claimed again."""
+        table = _ROW_TABLES[kind]
+        with self._db.session() as session:
+            session.execute(
+                update(table)
+                .where(table.id == row_id, table.status == "sending", table.run_id == run_id)
+                .values(attempted_at=None)
+            )
+
+    def release(self, row_id: int, run_id: str, *, kind: RowKind = "recipient") -> None:
+        """The platform certainly did not get it: back to queued, for the next run (not this one)."""
+        table = _ROW_TABLES[kind]
+        with self._db.session() as session:
+            session.execute(
+                update(table)
+                .where(table.id == row_id, table.status == "sending", table.run_id == run_id)
+                .values(status="queued", claimed_at=None, attempted_at=None)
+            )
+
+    def refresh_claims(self, run_id: str, now: datetime, *, kind: RowKind = "recipient") -> None:
+        """Heartbeat of a live run: its claims stay fresh, nobody recovers them."""
+        table = _ROW_TABLES[kind]
+        with self._db.session() as session:
+            session.execute(
+                update(table).where(table.run_id == run_id, table.status == "sending").values(claimed_at=now)
+            )
+
+    def release_run(
+        self, run_id: str, now: datetime, *, campaign_id: int | None = None, kind: RowKind = "recipient"
+    ) -> None:
+        """A run that stops abruptly (cancelled): what it holds goes back to queued, or to
+        "uncertain" if its request may have left."""
+        table = _ROW_TABLES[kind]
+        mine = [table.run_id == run_id, table.status == "sending"]
+        if campaign_id is not None:
+            assert kind == "recipient"
+            mine.append(CampaignRecipient.campaign_id == campaign_id)
+        with self._db.session() as session:
+            session.execute(
+                update(table).where(*mine, table.attempted_at.is_(None))
+                .values(status="queued", claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(table).where(*mine, table.attempted_at.is_not(None))
+                .values(status="uncertain", reason=REASON_INTERRUPTED, finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def recover_stale(
+        self, older_than: datetime, now: datetime, *, campaign_id: int | None = None, kind: RowKind = "recipient"
+    ) -> tuple[int, int]:
+        """Rows a dead run left "sending" (claim not refreshed since ``older_than``).
+
+        Never attempted -> queued, for anybody to send; attempted -> "uncertain".
+        Returns (requeued, uncertain).
+        """
+        table = _ROW_TABLES[kind]
+        stale = [table.status == "sending", or_(table.claimed_at.is_(None), table.claimed_at < older_than)]
+        if campaign_id is not None:
+            assert kind == "recipient"
+            stale.append(CampaignRecipient.campaign_id == campaign_id)
+        with self._db.session() as session:
+            requeued = session.execute(
+                update(table).where(*stale, table.attempted_at.is_(None))
+                .values(status="queued", run_id=None, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            uncertain = session.execute(
+                update(table).where(*stale, table.attempted_at.is_not(None))
+                .values(status="uncertain", reason=REASON_INTERRUPTED, finished_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        return int(requeued or 0), int(uncertain or 0)
+
+    def held_elsewhere(self, run_id: str, *, campaign_id: int | None = None, kind: RowKind = "recipient") -> int:
+        """Rows another run holds ("sending"): a live run finishes them, a dead one's come back."""
+        table = _ROW_TABLES[kind]
+        query = (
+            select(func.count()).select_from(table)
+            .where(table.status == "sending", or_(table.run_id.is_(None), table.run_id != run_id))
+        )
+        if campaign_id is not None:
+            assert kind == "recipient"
+            query = query.where(CampaignRecipient.campaign_id == campaign_id)
+        with self._db.session() as session:
+            return int(session.scalar(query) or 0)
 
     def counts(self, campaign_id: int) -> dict[str, int]:
         with self._db.session() as session:
@@ -410,17 +571,6 @@ class CampaignRepository:
                 .group_by(CampaignRecipient.reason)
             )
             return {reason or "?": int(n) for reason, n in rows}
-
-    def interrupted(self, campaign_id: int, current_run: str | None = None) -> int:
-        """Rows left "sending" by another (dead) run: maybe delivered, never re-sent."""
-        query = (
-            select(func.count()).select_from(CampaignRecipient)
-            .where(CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.status == "sending")
-        )
-        if current_run is not None:
-            query = query.where(or_(CampaignRecipient.run_id.is_(None), CampaignRecipient.run_id != current_run))
-        with self._db.session() as session:
-            return int(session.scalar(query) or 0)
 
     # Reminders -------------------------------------------------------------------
 
@@ -455,7 +605,9 @@ class CampaignRepository:
             rows = session.scalars(select(Reminder).where(Reminder.person_id == person_id).order_by(Reminder.id))
             return [_reminder_record(r) for r in rows]
 
-    def claim_due_reminder(self, run_id: str, now: datetime) -> tuple[ReminderRecord, ClaimedRow] | None:
+    def claim_due_reminder(
+        self, run_id: str, now: datetime, *, exclude_channels: tuple[str, ...] = ()
+    ) -> tuple[ReminderRecord, ClaimedRow] | None:
         """Like claim_next, for the oldest due reminder."""
         while True:
             with self._db.session() as session:
@@ -463,7 +615,10 @@ class CampaignRepository:
                     select(Reminder.id.label("reminder_id"), *_CANDIDATE_COLUMNS)
                     .outerjoin(Person, Person.id == Reminder.person_id)
                     .outerjoin(Subscription, Subscription.person_id == Reminder.person_id)
-                    .where(Reminder.status == "queued", Reminder.due_at <= now)
+                    .where(
+                        Reminder.status == "queued", Reminder.due_at <= now,
+                        *_claimable(Reminder, run_id, exclude_channels),
+                    )
                     .order_by(Reminder.due_at, Reminder.id)
                     .limit(1)
                 )
@@ -476,7 +631,7 @@ class CampaignRepository:
                 values = (
                     {"status": "skipped", "reason": reason, "run_id": run_id, "finished_at": now}
                     if reason
-                    else {"status": "sending", "run_id": run_id}
+                    else {"status": "sending", "run_id": run_id, "claimed_at": now, "attempted_at": None}
                 )
                 taken = session.execute(
                     update(Reminder).where(Reminder.id == found.reminder_id, Reminder.status == "queued").values(**values)
@@ -485,12 +640,19 @@ class CampaignRepository:
                     reminder = session.get(Reminder, found.reminder_id)
                     return _reminder_record(reminder), _claimed_from(found.reminder_id, found, self._db.identity)  # type: ignore[arg-type]
 
-    def finish_reminder(self, reminder_id: int, status: str, now: datetime, reason: str | None = None) -> None:
-        if status not in FINAL_STATUSES:
-            raise ValueError(f"not a final status: {status}")
-        with self._db.session() as session:
-            session.execute(
-                update(Reminder)
-                .where(Reminder.id == reminder_id, Reminder.status == "sending")
-                .values(status=status, reason=(reason or None) and reason[:MAX_REASON], finished_at=now)
-            )
+    def finish_reminder(
+        self, reminder_id: int, status: str, now: datetime, reason: str | None = None, *, run_id: str | None = None
+    ) -> None:
+        self.finish(reminder_id, status, now, reason, run_id=run_id, kind="reminder")
+
+
+def _claimable(table, run_id: str, exclude_channels: tuple[str, ...]) -> list:
+    """Queued rows a run may take: not put back by this same run, not on a channel found down."""
+    conditions = [or_(table.run_id.is_(None), table.run_id != run_id)]
+    if exclude_channels:
+        conditions.append(or_(Person.channel.is_(None), Person.channel.not_in(exclude_channels)))
+    return conditions
+
+
+def _held_by(table, run_id: str | None) -> list:
+    return [] if run_id is None else [table.run_id == run_id]

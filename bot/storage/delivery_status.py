@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Integer, String, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, utcnow
@@ -75,14 +77,17 @@ class DeliveryStatusRepository:
                 row.updated_at = at
 
     def count_error(self, channel: str, code: str | int, at: datetime | None = None) -> None:
-        key = str(code)[:32]
+        # One atomic upsert: concurrent sends failing with the same new code must neither
+        # collide on the primary key nor lose an increment.
+        at = at or utcnow()
+        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
+        statement = insert(SendErrorCount).values(channel=channel, code=str(code)[:32], count=1, last_at=at)
+        statement = statement.on_conflict_do_update(
+            index_elements=[SendErrorCount.channel, SendErrorCount.code],
+            set_={"count": SendErrorCount.count + 1, "last_at": at},
+        )
         with self._db.session() as session:
-            row = session.get(SendErrorCount, (channel, key))
-            if row is None:
-                session.add(SendErrorCount(channel=channel, code=key, count=1, last_at=at or utcnow()))
-            else:
-                row.count += 1
-                row.last_at = at or utcnow()
+            session.execute(statement)
 
     def status(self, channel: str, message_id: str) -> str | None:
         with self._db.session() as session:

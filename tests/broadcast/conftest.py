@@ -52,7 +52,8 @@ class RecordingSender:
     """An outbound port that counts every send with its monotonic time.
 
     Paced like a channel's port: its own sliding-window limiter, paused by a scripted
-    RETRY_LATER (a 429). Behaviour per external id can be scripted.
+    RETRY_LATER (a 429); calls ``on_write`` once its slot is granted. Behaviour per
+    external id can be scripted (``sends`` records every attempt, whatever its result).
     """
 
     sends: list[tuple[str, float]] = field(default_factory=list)
@@ -63,9 +64,17 @@ class RecordingSender:
     on_send: object = None
     limiter: SlidingWindowLimiter | None = None
 
-    async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-                   *, replying_to=None) -> SendResult:
+    async def send(
+        self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY, *, on_write=None, replying_to=None,
+    ) -> SendResult:
         slot = await self.limiter.acquire(lane) if self.limiter is not None else None
+        if on_write is not None:  # like a real port: right before the request is written
+            try:
+                await on_write()
+            except BaseException:
+                if slot is not None:
+                    slot.cancel()
+                raise
         try:
             if self.delay:
                 await asyncio.sleep(self.delay)

@@ -35,7 +35,7 @@ def test_create_preview_send_status_list(run, add_people, sender):
 
     out, err = run("broadcast", "send", campaign_id)
     assert "3/3" in err  # the progress bar
-    assert "envoyés 3" in out and "interrompus (incertains, non renvoyés) 0" in out and "Terminée." in out
+    assert "envoyés 3" in out and "incertains (peut-être reçus, non renvoyés) 0" in out and "Terminée." in out
     assert len(sender.sends) == 3
 
     out, _ = run("broadcast", "send", campaign_id)

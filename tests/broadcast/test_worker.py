@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.broadcast.errors import BroadcastRefused
+from bot.core.outbound import SendResult
 from tests.broadcast.conftest import NOW
 
 
@@ -41,13 +42,33 @@ async def test_worker_resumes_a_campaign_a_dead_sender_left(add_people, make_bro
     b = make_broadcast({"telegram": sender})
     campaign = b.service.create("x", territoire="bignona")
     b.repo.materialise(campaign.id, ids, NOW)
-    b.repo.claim_next(campaign.id, "dead-run", NOW)  # the dead process was sending to p0
+    p0 = b.repo.claim_next(campaign.id, "dead-run", NOW)  # the dead process was writing to p0...
+    b.repo.mark_attempted(p0.row_id, "dead-run", NOW)
+    b.repo.claim_next(campaign.id, "dead-run", NOW)  # ...and p1 was waiting for its slot
     clock.advance(seconds=30)
     assert (await b.worker.run_once()).campaigns == []  # heartbeat still fresh: maybe alive
     clock.advance(minutes=5)
     tick = await b.worker.run_once()
-    assert tick.campaigns[0].interrupted == 1
-    assert sorted(sender.ids()) == ["p1", "p2", "p3", "p4"]
+    assert tick.campaigns[0].uncertain == 1  # p0 may have it: never sent again
+    assert sorted(sender.ids()) == ["p1", "p2", "p3", "p4"]  # p1 never left: sent now
+    assert tick.campaigns[0].done
+
+
+async def test_worker_resumes_the_rows_a_platform_outage_left_queued(add_people, make_broadcast, sender, clock):
+    add_people(3)
+    sender.script["p1"] = [SendResult.not_sent("connexion impossible")]
+    b = make_broadcast({"telegram": sender}, concurrency=1)
+    campaign = b.service.create("x", territoire="bignona", at="2026-12-01T10:30")
+    clock.advance(minutes=31)
+    tick = await b.worker.run_once()
+    assert (tick.campaigns[0].sent, tick.campaigns[0].queued) == (1, 2)  # channel down after p1
+    clock.advance(minutes=1)
+    assert (await b.worker.run_once()).campaigns == []  # not yet taken for stalled
+    clock.advance(minutes=5)
+    tick = await b.worker.run_once()
+    assert (tick.campaigns[0].sent, tick.campaigns[0].queued, tick.campaigns[0].done) == (3, 0, True)
+    assert sorted(sender.ids()) == ["p0", "p1", "p1", "p2"]  # p1's first try never left
+    assert b.repo.get(campaign.id).status == "done"
 
 
 async def test_worker_abandons_a_campaign_whose_event_has_passed(add_people, make_broadcast, sender, clock):
@@ -113,3 +134,20 @@ async def test_the_worker_tick_purges_what_is_past_retention(make_broadcast, sen
     broadcast = make_broadcast({"telegram": sender})
     await broadcast.worker.run_once()
     assert UnansweredRepository(db).recent(10) == []
+
+
+async def test_a_reminder_a_dead_sender_claimed_is_sent_once_its_claim_expires(add_people, make_broadcast, sender, clock):
+    never_left, maybe_left = add_people(2)
+    b = make_broadcast({"telegram": sender})
+    b.reminders.request(never_left, "EVT-FUT")
+    b.reminders.request(maybe_left, "EVT-FUT")
+    clock.now = datetime(2026, 12, 11, 9, 1, tzinfo=timezone.utc)
+    first, _ = b.repo.claim_due_reminder("dead-run", clock())  # waiting for its slot when killed
+    second, _ = b.repo.claim_due_reminder("dead-run", clock())
+    assert b.repo.mark_attempted(second.id, "dead-run", clock(), kind="reminder")  # being written
+    assert (await b.worker.run_once()).reminders == 0  # claims still fresh: maybe alive
+    clock.advance(minutes=2)
+    assert (await b.worker.run_once()).reminders == 1
+    assert sender.ids() == ["p0"]
+    assert [r.status for r in b.repo.reminders_for(maybe_left)] == ["uncertain"]
+    assert (await b.worker.run_once()).reminders == 0 and sender.ids() == ["p0"]

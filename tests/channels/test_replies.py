@@ -26,7 +26,8 @@ class RecordingPort:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, datetime | None]] = []
 
-    async def send(self, channel, external_id, reply: Reply, lane=Lane.PRIORITY, *, replying_to=None) -> SendResult:
+    async def send(self, channel, external_id, reply: Reply, lane=Lane.PRIORITY, *, replying_to=None,
+                   on_write=None) -> SendResult:
         self.sent.append((external_id, reply.text, replying_to))
         return SendResult.ok(f"m{len(self.sent)}")
 

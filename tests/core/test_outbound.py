@@ -8,7 +8,7 @@ class RecordingPort:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str, Lane]] = []
 
-    async def send(self, channel, external_id, reply, lane=Lane.PRIORITY, *, replying_to=None):
+    async def send(self, channel, external_id, reply, lane=Lane.PRIORITY, *, replying_to=None, on_write=None):
         self.sent.append((channel, external_id, reply.text, lane))
         return SendResult.ok("7")
 

@@ -1,7 +1,8 @@
 """A fake WhatsApp Graph API on 127.0.0.1 (random port, background thread).
 
 Records every POSTed message; can answer throttling for the next N calls or
-a given error code for a given recipient.
+a given error code for a given recipient, or take the next N messages and close the
+connection without answering (the message arrived, its answer is lost).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class FakeGraphAPI:
         self.messages: list[Recorded] = []
         self.refused: list[Recorded] = []
         self._throttles: deque[str] = deque()
+        self._drops = 0
         self._errors: dict[str, tuple[int, int]] = {}
         self._counter = 0
         # Media the fake holds (id → bytes, type, declared size) and what the bot uploaded.
@@ -61,6 +63,18 @@ class FakeGraphAPI:
         """The next ``n`` calls are refused: "http429", "130429" or "131056"."""
         with self._lock:
             self._throttles.extend([how] * n)
+
+    def drop_answer_next(self, n: int) -> None:
+        """The next ``n`` messages are recorded as received, then the connection is closed unanswered."""
+        with self._lock:
+            self._drops += n
+
+    def _take_drop(self) -> bool:
+        with self._lock:
+            if self._drops > 0:
+                self._drops -= 1
+                return True
+            return False
 
     def add_media(self, media_id: str, data: bytes, mime_type: str, *, declared_size: int | None = None) -> None:
         """A voice note or photo a person sent (``declared_size`` lies about the size, to test limits)."""
@@ -162,6 +176,9 @@ class FakeGraphAPI:
                 except ValueError:
                     body = {}
                 status, answer = fake._answer(self.path, self.headers.get("Authorization", ""), body)
+                if status == 200 and fake._take_drop():
+                    self.close_connection = True  # received and recorded; the answer never leaves
+                    return
                 if fake.latency:
                     time.sleep(fake.latency)
                 self._reply(status, answer, "application/json")

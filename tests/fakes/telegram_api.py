@@ -2,7 +2,8 @@
 
 Runs a Starlette app under uvicorn in a background thread, so the real python-telegram-bot
 client talks HTTP to it exactly as to api.telegram.org. Records every call with a timestamp,
-can be told to fail (429 / 403 / 5xx), and records unknown methods so tests fail loudly.
+can be told to fail (429 / 403 / 5xx) or to handle a call and then drop the connection
+before the answer is complete, and records unknown methods so tests fail loudly.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tests.fakes.multipart import UploadedFile, parse_multipart
@@ -60,6 +61,7 @@ class FakeTelegramAPI:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._failures: list[_Failure] = []
+        self._drops: dict[str, int] = {}
         self._blocked_chats: set[int] = set()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -70,10 +72,11 @@ class FakeTelegramAPI:
         self.uploads: list[tuple[str, int, UploadedFile]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
-    def start(self) -> FakeTelegramAPI:
+    def start(self, port: int = 0) -> FakeTelegramAPI:
+        """``port``: restart on the port of an earlier run (the API "comes back"); calls are kept."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[
             Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
@@ -107,6 +110,7 @@ class FakeTelegramAPI:
             self.unknown.clear()
             self._updates.clear()
             self._failures.clear()
+            self._drops.clear()
             self._blocked_chats.clear()
             self.webhook_url = ""
 
@@ -114,6 +118,19 @@ class FakeTelegramAPI:
     def fail_next(self, method: str, count: int = 1, *, status: int = 429, retry_after: int | None = 1) -> None:
         with self._lock:
             self._failures.append(_Failure(method, count, status, retry_after if status == 429 else None))
+
+    def drop_answer_next(self, method: str, count: int = 1) -> None:
+        """The next ``count`` calls are handled (a message is "delivered"), then the connection
+        breaks before the answer is complete: the client cannot know it arrived."""
+        with self._lock:
+            self._drops[method] = self._drops.get(method, 0) + count
+
+    def _take_drop(self, method: str) -> bool:
+        with self._lock:
+            if self._drops.get(method, 0) > 0:
+                self._drops[method] -= 1
+                return True
+            return False
 
     def add_file(self, file_id: str, data: bytes, *, declared_size: int | None = None) -> None:
         """A voice note or photo someone sent (``declared_size`` lies about the size, to test limits)."""
@@ -203,6 +220,8 @@ class FakeTelegramAPI:
             result = await result
         if isinstance(result, JSONResponse):
             return result
+        if self._take_drop(method):
+            return StreamingResponse(_broken_body(), media_type="application/json")
         return JSONResponse({"ok": True, "result": result})
 
     def _take_failure(self, method: str, params: dict[str, Any]) -> JSONResponse | None:
@@ -323,6 +342,15 @@ class FakeTelegramAPI:
 
     def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.webhook_url, "has_custom_certificate": False, "pending_update_count": 0}
+
+
+class AnswerDropped(Exception):
+    """Raised mid-answer by the fake on purpose: uvicorn aborts the connection."""
+
+
+async def _broken_body():
+    yield b'{"ok": tr'
+    raise AnswerDropped("the fake drops this answer")
 
 
 def _maybe_json(value: str) -> Any:

@@ -53,7 +53,7 @@ class FakeOutbox:
         self._ids = itertools.count(100)
 
     async def send(self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
-                   *, replying_to=None) -> SendResult:
+                   *, replying_to=None, on_write=None) -> SendResult:
         if external_id in self.unreachable:
             return SendResult.unreachable("a bloqué le bot")
         if self.scripted.get(external_id):

@@ -92,6 +92,24 @@ async def test_a_platform_later_is_retried_and_order_per_person_kept(sqlite_db):
     assert world.outbox.texts_to("5001") == ["premier", "second"]
 
 
+async def test_a_platform_that_cannot_be_reached_is_tried_again_not_given_up(sqlite_db, monkeypatch):
+    monkeypatch.setattr("bot.handoff.notifications.NOT_SENT_RETRY", 0.05)
+    world = make_world(sqlite_db)
+    world.outbox.scripted["5001"] = [SendResult.not_sent("connexion impossible")]
+    await world.handoff.bus.publish(Notification("telegram", "5001", Reply("relais"), on_failure=("telegram", "9001", "Moussa")))
+    assert world.outbox.texts_to("5001") == []
+    world.handoff.start()
+    try:
+        for _ in range(300):
+            if world.outbox.texts_to("5001"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await world.handoff.stop()
+    assert world.outbox.texts_to("5001") == ["relais"]
+    assert world.outbox.texts_to("9001") == []  # nobody told of a failure that did not happen
+
+
 async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_db):
     world = make_world(sqlite_db)
     world.handoff.referents.add("Awa", "9001", "Fogny")
@@ -104,3 +122,22 @@ async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_
     assert "Fatou" in told and "24 h" in told and "pas parti" in told
     dead = [r for r in outbox_rows(sqlite_db) if r.status == DEAD]
     assert len(dead) == 1 and dead[0].last_error.startswith("window_closed")
+
+
+async def test_a_message_handled_again_after_a_crash_is_relayed_once(sqlite_db):
+    """Its turn committed the relay, then the process died before the inbox row was marked
+    done: the message is handled again, and relays nothing new."""
+    world = make_world(sqlite_db)
+    world.handoff.referents.add("Awa", "9001", "Fogny")
+    ticket = world.ask(world.young("5001"))
+    await world.press("9001", f"/prendre {ticket.id}", name="Awa")
+    for _ in range(2):
+        await world.say("5001", "tu es là ?", message_id="wamid.77")
+        await world.say("9001", "oui !", name="Awa", message_id="1077")
+    assert world.outbox.texts_to("9001").count("Moussa : tu es là ?") == 1
+    assert world.outbox.texts_to("5001").count("Awa (référent·e) : oui !") == 1
+    await world.say("5001", "tu es là ?", message_id="wamid.78")  # the same words, a new message
+    await world.say("9001", "oui !", name="Awa")  # no platform id: nothing to dedupe on
+    await world.say("9001", "oui !", name="Awa")
+    assert world.outbox.texts_to("9001").count("Moussa : tu es là ?") == 2
+    assert world.outbox.texts_to("5001").count("Awa (référent·e) : oui !") == 3

@@ -134,3 +134,27 @@ def test_the_last_migration_downgrades_and_upgrades_again(empty_db):
     assert schema.status(empty_db).current == previous
     schema.upgrade(empty_db)
     assert schema.differences(empty_db) == []
+
+
+def test_rows_left_sending_before_0008_count_as_attempted(empty_db):
+    """Under the old rule nobody can tell a claimed row from a sent one: never sent again."""
+    schema.upgrade(empty_db, "0007_console")
+    with empty_db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO persons (id, channel, external_id, language, status, created_at) "
+            "VALUES (1, 'telegram', '111', 'fr', 'active', '2026-11-01 10:00:00')"
+        ))
+        conn.execute(text(
+            "INSERT INTO broadcast_campaigns (id, text, status, created_at, recipient_count) "
+            "VALUES (1, 'x', 'sending', '2026-11-01 10:00:00', 1)"
+        ))
+        conn.execute(text(
+            "INSERT INTO broadcast_recipients (campaign_id, person_id, status, run_id, claimed_at) "
+            "VALUES (1, 1, 'sending', 'old', '2026-11-01 10:00:00')"
+        ))
+    schema.upgrade(empty_db)
+    with empty_db.engine.begin() as conn:
+        assert conn.execute(text("SELECT attempted_at FROM broadcast_recipients")).scalar_one() is not None
+        conn.execute(text("UPDATE broadcast_recipients SET status = 'uncertain'"))
+    with pytest.raises(IntegrityError), empty_db.engine.begin() as conn:
+        conn.execute(text("UPDATE broadcast_recipients SET status = 'lost'"))

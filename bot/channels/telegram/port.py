@@ -4,7 +4,12 @@ Through python-telegram-bot's ``Bot`` (an ExtBot built with ``TelegramRateLimite
 which paces every send by lane). Here: 429 (priority lane: wait and retry, bounded;
 bulk lane: ``RETRY_LATER`` at once, the limiter has paused the lane), 403 = blocked
 (``UNREACHABLE``, remembered in the shared store so every process stops sending),
-network errors retried with backoff, bad requests given up.
+network errors retried with backoff, bad requests given up. When the network retries
+run out the result says whether the message may have reached Telegram: ``NOT_SENT``
+if the last attempt never left (connection refused, connect timeout, no free
+connection) and none was left unanswered, ``UNCERTAIN`` if one was written and its
+answer lost, ``FAILED`` after repeated server errors (5xx: answered, not delivered).
+On the bulk lane an unanswered request is not retried: a broadcast is never sent twice.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from telegram import InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
@@ -22,8 +28,9 @@ from bot.channels.telegram.adapter import CHANNEL, reply_to_send_kwargs
 from bot.channels.telegram.callback_data import ButtonCodec
 from bot.channels.telegram.flood import retry_after_seconds
 from bot.channels.telegram.privacy import chat_ref
+from bot.channels.telegram.ratelimiter import Paced
 from bot.core.messages import Reply
-from bot.core.outbound import Lane, SendResult
+from bot.core.outbound import Lane, SendResult, SendStatus, WriteHook, once
 from bot.core.ports import PersonDirectory
 from bot.storage.shared_keys import SharedKeyStore, SharedMap
 
@@ -31,7 +38,10 @@ log = logging.getLogger(__name__)
 
 REASON_BLOCKED = "a bloqué le bot"
 REASON_BAD_REQUEST = "telegram: requête refusée"
-REASON_NETWORK = "telegram: réseau"
+REASON_NETWORK = "telegram: réseau, sans réponse"
+REASON_CONNECT = "telegram: injoignable (connexion impossible)"
+REASON_SERVER = "telegram: erreur du serveur répétée"
+REASON_PARTIAL = "telegram: message envoyé en partie"
 REASON_RATE_LIMITED = "telegram: limite de débit (429) répétée"
 REASON_ERROR = "telegram: erreur"
 REASON_NOTHING = "telegram: message vide"
@@ -39,6 +49,21 @@ BLOCKED_NAMESPACE = "telegram:blocked"
 CAPTION_LIMIT = 1024  # Telegram's limit for a document's caption
 # A person who blocked the bot and never wrote again: forget after a year.
 BLOCKED_TTL = timedelta(days=365)
+
+
+# httpx errors raised before a byte of the request was written (PTB chains them as __cause__).
+_NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def never_left(exc: BaseException) -> bool:
+    """A NetworkError whose request was certainly not written (connection never made)."""
+    return isinstance(exc.__cause__, _NEVER_LEFT)
+
+
+def unanswered(exc: BaseException) -> bool:
+    """A NetworkError after the request was (maybe partly) written and before any answer:
+    Telegram may have the message. A 5xx is an answer, not this."""
+    return isinstance(exc.__cause__, httpx.TransportError) and not never_left(exc)
 
 
 def blocked_chats(store: SharedKeyStore) -> SharedMap:
@@ -96,29 +121,35 @@ class TelegramPort:
     async def send(
         self, channel: str, external_id: str, reply: Reply, lane: Lane = Lane.PRIORITY,
         *, replying_to: datetime | None = None,  # Telegram has no reply window
+        on_write: WriteHook | None = None,
     ) -> SendResult:
         if await self.is_blocked(external_id):
             return SendResult.unreachable(REASON_BLOCKED)
+        on_write = once(on_write)
         if reply.document is not None:
-            return await self._send_document(external_id, reply, lane)
+            return await self._send_document(external_id, reply, lane, on_write)
         calls = await self._render(external_id, reply)
         if not calls:
             return SendResult.failed(REASON_NOTHING)
         result = SendResult.failed(REASON_NOTHING)
-        for kwargs in calls:
-            result = await self._call(self._bot.send_message, kwargs, lane)
+        for n, kwargs in enumerate(calls):
+            result = await self._call(self._bot.send_message, kwargs, lane, on_write)
             if not result.sent:
+                if n and result.status is SendStatus.NOT_SENT:
+                    return SendResult.failed(REASON_PARTIAL)  # the first parts did arrive
                 return result
         return result
 
-    async def _send_document(self, external_id: str, reply: Reply, lane: Lane) -> SendResult:
+    async def _send_document(
+        self, external_id: str, reply: Reply, lane: Lane, on_write: WriteHook | None = None
+    ) -> SendResult:
         """A file (e.g. the CSV of /questions for an admin referent), the reply's text as caption."""
         document = reply.document
         kwargs = {
             "chat_id": _api_chat_id(external_id), "caption": reply.text[:CAPTION_LIMIT] or None,
             "document": InputFile(document.content, filename=document.filename),
         }
-        return await self._call(self._bot.send_document, kwargs, lane)
+        return await self._call(self._bot.send_document, kwargs, lane, on_write)
 
     async def edit(self, channel: str, external_id: str, message_ref: str, reply: Reply) -> SendResult:
         """Replace an earlier message's text (and its buttons: none if the reply has none)."""
@@ -141,13 +172,16 @@ class TelegramPort:
         return await asyncio.to_thread(reply_to_send_kwargs, _api_chat_id(external_id), reply, self._codec)
 
     async def _call(
-        self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any], lane: Lane
+        self, method: Callable[..., Awaitable[Any]], kwargs: dict[str, Any], lane: Lane,
+        on_write: WriteHook | None = None,
     ) -> SendResult:
         key = str(kwargs["chat_id"])
         rate_limited = network_failures = 0
+        maybe_delivered = False  # some attempt was written and got no answer
+        limit_args: Lane | Paced = Paced(lane, on_write) if on_write is not None else lane
         while True:
             try:
-                sent = await method(**kwargs, rate_limit_args=lane)
+                sent = await method(**kwargs, rate_limit_args=limit_args)
             except RetryAfter as exc:
                 delay = retry_after_seconds(exc)
                 if lane is Lane.BULK:
@@ -167,9 +201,19 @@ class TelegramPort:
                 return SendResult.failed(REASON_BAD_REQUEST)
             except NetworkError as exc:  # TimedOut included
                 network_failures += 1
+                no_answer = unanswered(exc)
+                maybe_delivered = maybe_delivered or no_answer
+                if no_answer and lane is Lane.BULK:
+                    # A broadcast that may have arrived is never sent twice.
+                    log.warning("telegram %s: no answer, chat=%s not retried", type(exc).__name__, chat_ref(key))
+                    return SendResult.uncertain(REASON_NETWORK)
                 if network_failures > self._max_network:
                     log.warning("telegram network error: giving up chat=%s", chat_ref(key))
-                    return SendResult.failed(REASON_NETWORK)
+                    if maybe_delivered:
+                        return SendResult.uncertain(REASON_NETWORK)
+                    if never_left(exc):
+                        return SendResult.not_sent(REASON_CONNECT)
+                    return SendResult.failed(REASON_SERVER)
                 delay = self._backoff_base * 2 ** (network_failures - 1)
                 log.info("telegram %s: chat=%s retry in %.1fs", type(exc).__name__, chat_ref(key), delay)
                 await self._sleep(delay)

@@ -9,13 +9,16 @@ every process of the bot through Redis when the composition root passes
 (``Lane.PRIORITY`` by default: replies, relays; ``Lane.BULK``: broadcasts). A 429
 pauses the bulk lane for the delay Telegram asks; the error goes back to the port,
 which decides to wait (priority) or hand the row back (bulk). Other calls
-(getUpdates, answerCallbackQuery, sendChatAction…) are not paced.
+(getUpdates, answerCallbackQuery, sendChatAction…) are not paced. A caller that must
+know whether a request may have left (a broadcast) passes ``Paced(lane, on_write)``:
+``on_write`` is awaited once the slot is granted, right before the request is written.
 """
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -23,7 +26,7 @@ from telegram.ext import BaseRateLimiter
 
 from bot.channels.ratelimit import InProcessRateLimits, KeyPacer, RateLimits, SendLimiter
 from bot.channels.telegram.flood import retry_after_seconds
-from bot.core.outbound import Lane
+from bot.core.outbound import Lane, WriteHook
 
 TELEGRAM_MAX_RATE = 30.0
 PACED_ENDPOINTS = frozenset({
@@ -32,7 +35,15 @@ PACED_ENDPOINTS = frozenset({
 })
 
 
-class TelegramRateLimiter(BaseRateLimiter[Lane]):
+@dataclass(frozen=True)
+class Paced:
+    """``rate_limit_args`` with a hook run right before the request is written."""
+
+    lane: Lane
+    on_write: WriteHook | None = None
+
+
+class TelegramRateLimiter(BaseRateLimiter[Lane | Paced]):
     def __init__(
         self,
         global_rate: float = 25.0,
@@ -65,14 +76,26 @@ class TelegramRateLimiter(BaseRateLimiter[Lane]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: Lane | None,
+        rate_limit_args: Lane | Paced | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        on_write = rate_limit_args.on_write if isinstance(rate_limit_args, Paced) else None
         chat_id = data.get("chat_id")
         if chat_id is None or endpoint not in PACED_ENDPOINTS:
+            if on_write is not None:
+                await on_write()
             return await callback(*args, **kwargs)
-        lane = rate_limit_args if isinstance(rate_limit_args, Lane) else Lane.PRIORITY
+        if isinstance(rate_limit_args, Paced):
+            lane = rate_limit_args.lane
+        else:
+            lane = rate_limit_args if isinstance(rate_limit_args, Lane) else Lane.PRIORITY
         await self._per_chat.acquire(str(chat_id))
         slot = await self.window.acquire(lane)
+        if on_write is not None:
+            try:
+                await on_write()
+            except BaseException:
+                await slot.cancel()  # nothing went out
+                raise
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:

@@ -18,13 +18,25 @@ log = logging.getLogger(__name__)
 THROTTLE_CODES = frozenset({130429, 131056, 80007, 4})
 
 
-class GraphError(Exception):
-    """A refused send. Carries only the HTTP status and Meta's numeric code."""
+# Raised before a byte of the request was written: the message certainly did not leave.
+_NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
-    def __init__(self, status: int, code: int | None) -> None:
+
+class GraphError(Exception):
+    """A refused or failed send. Carries only the HTTP status (0: no answer) and Meta's numeric code.
+
+    ``maybe_delivered``: some attempt was written to the network and got no answer.
+    ``never_left``: no attempt was ever written (connection refused, connect timeout).
+    """
+
+    def __init__(
+        self, status: int, code: int | None, *, maybe_delivered: bool = False, never_left: bool = False
+    ) -> None:
         super().__init__(f"Graph API error: HTTP {status}, code {code}")
         self.status = status
         self.code = code
+        self.maybe_delivered = maybe_delivered
+        self.never_left = never_left and not maybe_delivered
 
     @property
     def throttled(self) -> bool:
@@ -56,15 +68,27 @@ class GraphClient:
         self._max_backoff = max_backoff
         self._sleep = sleep
 
-    async def send_message(self, payload: dict[str, Any]) -> str:
-        """POST one message; return its WhatsApp message id (wamid)."""
+    async def send_message(self, payload: dict[str, Any], *, retry_uncertain: bool = True) -> str:
+        """POST one message; return its WhatsApp message id (wamid).
+
+        ``retry_uncertain=False`` (broadcasts): a request written without an answer is not
+        sent again, since the person may already have it.
+        """
         attempt = 0
+        maybe_delivered = False
         while True:
             attempt += 1
             try:
                 return await self._post_once(payload)
             except GraphError as exc:
-                if not exc.transient or attempt >= self._max_attempts:
+                maybe_delivered = maybe_delivered or exc.maybe_delivered
+                if (
+                    not exc.transient or attempt >= self._max_attempts
+                    or (exc.maybe_delivered and not retry_uncertain)
+                ):
+                    if maybe_delivered and not exc.maybe_delivered:
+                        # An earlier attempt may have arrived: the outcome as a whole is uncertain.
+                        raise GraphError(exc.status, exc.code, maybe_delivered=True) from None
                     raise
                 delay = min(self._max_backoff, self._backoff * 2 ** (attempt - 1))
                 log.info("graph: code %s (HTTP %s), retry %d in %.2fs", exc.code, exc.status, attempt, delay)
@@ -75,7 +99,8 @@ class GraphClient:
             response = await self._http.post(self._url, json=payload, headers=self._headers)
         except httpx.TransportError as exc:
             log.warning("graph: transport error %s", type(exc).__name__)
-            raise GraphError(0, None) from None
+            left = not isinstance(exc, _NEVER_LEFT)
+            raise GraphError(0, None, maybe_delivered=left, never_left=not left) from None
         body = _json_or_none(response)
         if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
             raise GraphError(response.status_code, _error_code(body))

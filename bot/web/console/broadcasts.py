@@ -6,11 +6,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.core.errors import BadInput
+from bot.storage.campaigns import FINAL_STATUSES
 from bot.web.console.deps import ConsoleDeps
 from bot.web.console.guard import STAFF, error_page, guarded, redirect, render, scope
 
 FIELDS = ("text", "territoire", "bassin", "filiere", "event_id", "at")
-FINAL = ("sent", "failed", "unreachable", "skipped")
+FINAL = FINAL_STATUSES  # uncertain ones included: they are never sent again
 
 
 def _reason(exc: BadInput) -> str:

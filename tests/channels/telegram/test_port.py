@@ -7,12 +7,12 @@ import pytest
 from telegram.ext import ExtBot
 
 from bot.channels.telegram.callback_data import ButtonCodec, callback_keys
-from bot.channels.telegram.port import REASON_BLOCKED, TelegramPort, blocked_chats
+from bot.channels.telegram.port import REASON_BLOCKED, REASON_CONNECT, TelegramPort, blocked_chats
 from bot.channels.telegram.ratelimiter import TelegramRateLimiter
 from bot.core.messages import Reply
 from bot.core.outbound import Lane, SendStatus
 from bot.storage.shared_keys import SqlSharedKeyStore
-from tests.fakes.telegram_api import TOKEN
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
 CHAT, OTHER = 8001, 8002
 TG = "telegram"
@@ -152,3 +152,64 @@ async def test_replies_take_the_priority_lane_and_broadcasts_the_bulk_lane(fake_
     assert (await port.send(TG, str(CHAT), Reply("réponse"))).sent
     assert (await port.send(TG, str(OTHER), Reply("annonce"), Lane.BULK)).sent
     assert lanes == [Lane.PRIORITY, Lane.BULK]
+
+
+class WriteHook:
+    """``on_write`` as a broadcast passes it: records how many calls the API had seen."""
+
+    def __init__(self, api, fail: bool = False) -> None:
+        self.api, self.fail, self.seen = api, fail, []
+
+    async def __call__(self) -> None:
+        self.seen.append(len(self.api.calls_to("sendMessage")))
+        if self.fail:
+            raise RuntimeError("could not record the attempt")
+
+
+async def test_on_write_runs_once_right_before_the_request(fake_api, bot, persons, shared, limiter):
+    fake_api.fail_next("sendMessage", 1, status=502)  # a retry does not call it again
+    hook = WriteHook(fake_api)
+    before = len(fake_api.calls_to("sendMessage"))
+    port = _port(bot, persons, shared, backoff_base=0.01)
+    assert (await port.send(TG, str(CHAT), Reply("annonce"), Lane.BULK, on_write=hook)).sent
+    assert hook.seen == [before]
+    assert len(fake_api.calls_to("sendMessage")) == before + 2
+
+
+async def test_nothing_is_sent_when_on_write_fails(fake_api, bot, persons, shared, limiter):
+    before = len(fake_api.calls_to("sendMessage"))
+    with pytest.raises(RuntimeError):
+        await _port(bot, persons, shared).send(TG, str(CHAT), Reply("a"), Lane.BULK, on_write=WriteHook(fake_api, True))
+    assert len(fake_api.calls_to("sendMessage")) == before
+    assert limiter.window._in_flight == 0  # the slot was given back
+
+
+async def test_a_bulk_send_whose_answer_is_lost_is_uncertain_and_not_sent_again(fake_api, bot, persons, shared):
+    fake_api.drop_answer_next("sendMessage")
+    port = _port(bot, persons, shared, backoff_base=0.01)
+    result = await port.send(TG, str(CHAT), Reply("annonce"), Lane.BULK)
+    assert result.status is SendStatus.UNCERTAIN
+    assert len(fake_api.calls_to("sendMessage", CHAT)) == 1  # it did arrive: never twice
+
+
+async def test_a_reply_whose_answer_is_lost_is_retried(fake_api, bot, persons, shared):
+    fake_api.drop_answer_next("sendMessage")
+    port = _port(bot, persons, shared, backoff_base=0.01)
+    assert (await port.send(TG, str(CHAT), Reply("réponse"), Lane.PRIORITY)).sent
+    assert len(fake_api.calls_to("sendMessage", CHAT)) == 2
+
+
+async def test_connection_refused_is_not_sent_then_sent_when_telegram_is_back(persons, shared):
+    api = FakeTelegramAPI().start()
+    try:
+        async with ExtBot(TOKEN, base_url=api.base_url, rate_limiter=TelegramRateLimiter(25)) as bot:
+            api.stop()  # Telegram unreachable: connections refused
+            port = _port(bot, persons, shared, backoff_base=0.01, max_network_retries=2)
+            for lane in (Lane.BULK, Lane.PRIORITY):
+                result = await port.send(TG, str(CHAT), Reply("annonce"), lane)
+                assert (result.status, result.reason) == (SendStatus.NOT_SENT, REASON_CONNECT)
+            api.start(api.port)
+            assert (await port.send(TG, str(CHAT), Reply("annonce"), Lane.BULK)).sent
+            assert len(api.calls_to("sendMessage", CHAT)) == 1
+    finally:
+        api.stop()

@@ -25,3 +25,15 @@ def test_counts_per_status_and_error(status_repo):
     assert status_repo.error_counts("whatsapp") == {"130429": 2, "http500": 1}
     assert status_repo.error_counts("telegram") == {}
     assert status_repo.status("whatsapp", "unknown") is None
+
+
+def test_concurrent_first_errors_of_one_code_are_all_counted(db):
+    """Many sends failing at once with a code never seen: one row, every failure counted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.storage.delivery_status import DeliveryStatusRepository
+
+    repo = DeliveryStatusRepository(db)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: repo.count_error("whatsapp", "http0"), range(40)))
+    assert repo.error_counts("whatsapp") == {"http0": 40}

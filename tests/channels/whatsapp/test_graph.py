@@ -69,6 +69,36 @@ async def test_unreachable_server_is_a_graph_error():
     with pytest.raises(GraphError) as caught:
         await client.send_message(PAYLOAD)
     assert caught.value.status == 0
+    # Connection refused: the message certainly did not leave.
+    assert caught.value.never_left and not caught.value.maybe_delivered
+    await client.aclose()
+
+
+async def test_a_lost_answer_is_maybe_delivered_and_retried_only_if_asked(graph, graph_api):
+    graph_api.drop_answer_next(1)
+    with pytest.raises(GraphError) as caught:
+        await graph.send_message(PAYLOAD, retry_uncertain=False)
+    assert caught.value.maybe_delivered and not caught.value.never_left
+    assert len(graph_api.messages) == 1 and graph.sleeps == []
+
+    graph_api.drop_answer_next(1)
+    assert await graph.send_message(PAYLOAD)  # a reply: retried, may arrive twice
+    assert len(graph_api.messages) == 3
+
+
+async def test_an_earlier_lost_answer_keeps_the_outcome_uncertain(graph_api):
+    async def api_goes_down(_delay: float) -> None:
+        graph_api.stop()  # the retry finds the connection refused...
+
+    client = GraphClient(
+        httpx.AsyncClient(), base_url=graph_api.base_url, phone_number_id="1", token="t",
+        max_attempts=2, backoff=0, sleep=api_goes_down,
+    )
+    graph_api.drop_answer_next(1)
+    with pytest.raises(GraphError) as caught:
+        await client.send_message(PAYLOAD)
+    assert len(graph_api.messages) == 1
+    assert caught.value.maybe_delivered and not caught.value.never_left  # ...but the first may have arrived
     await client.aclose()
 
 

@@ -7,10 +7,16 @@ from datetime import timedelta
 import pytest
 
 from bot.channels.whatsapp import build_whatsapp
-from bot.channels.whatsapp.port import REASON_NO_TEMPLATE, REASON_OUTSIDE_WINDOW, REASON_WINDOW_CLOSED
+from bot.channels.whatsapp.port import (
+    REASON_CONNECT,
+    REASON_NO_TEMPLATE,
+    REASON_OUTSIDE_WINDOW,
+    REASON_WINDOW_CLOSED,
+)
 from bot.core.messages import Button, Reply
 from bot.core.outbound import Lane, SendStatus
 from tests.channels.whatsapp.conftest import T0, WA_ID
+from tests.fakes.processes import free_port
 
 WA = "whatsapp"
 
@@ -124,3 +130,29 @@ async def test_long_text_split_at_the_graph_api(port, persons, graph_api):
 
 async def test_whatsapp_has_its_own_limiter_not_telegrams(port, settings):
     assert port.limiter.rate == settings.whatsapp_send_rate
+
+
+async def test_a_broadcast_whose_answer_is_lost_is_uncertain_and_not_sent_again(port, persons, graph_api):
+    persons.touch_inbound(WA, WA_ID, T0 - timedelta(hours=1))
+    graph_api.drop_answer_next(1)
+    result = await port.send(WA, WA_ID, Reply("annonce"), Lane.BULK)
+    assert result.status is SendStatus.UNCERTAIN
+    assert len(graph_api.messages) == 1
+
+
+async def test_connection_refused_is_not_sent(settings, handler, persons, status_repo, shared, clock):
+    persons.touch_inbound(WA, WA_ID, T0 - timedelta(hours=1))
+    down = settings.model_copy(update={"whatsapp_api_base_url": f"http://127.0.0.1:{free_port()}/v21.0"})
+    built = build_whatsapp(down, handler, persons, status_repo, shared, clock=clock, backoff=0.01)
+    hook_calls = []
+
+    async def on_write() -> None:
+        hook_calls.append(1)
+
+    try:
+        for lane in (Lane.BULK, Lane.PRIORITY):
+            result = await built.port.send(WA, WA_ID, Reply("annonce"), lane, on_write=on_write)
+            assert (result.status, result.reason) == (SendStatus.NOT_SENT, REASON_CONNECT)
+    finally:
+        await built.aclose()
+    assert hook_calls == [1, 1]  # once per send, right before the (refused) request

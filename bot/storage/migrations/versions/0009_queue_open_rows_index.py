@@ -2,8 +2,8 @@
 
 Without it every claim scanned the whole table, finished rows included.
 
-Revision ID: 0008_queue_open_rows_index
-Revises: 0007_console
+Revision ID: 0009_queue_open_rows_index
+Revises: 0008_broadcast_attempts
 Create Date: 2026-11-26 14:51:44.931216
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_queue_open_rows_index'
-down_revision = '0007_console'
+revision = '0009_queue_open_rows_index'
+down_revision = '0008_broadcast_attempts'
 branch_labels = None
 depends_on = None
 
