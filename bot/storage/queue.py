@@ -32,6 +32,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -74,6 +75,13 @@ class _QueueRow:
 
 
 _UNFINISHED_SQL = text("status IN ('queued', 'leased')")
+
+
+def _unfinished(status: Any) -> Any:
+    """``status IN ('queued', 'leased')`` with the values in the SQL text, not bound parameters:
+    only then can SQLite use the partial index ``ix_*_key_open`` (its WHERE is this very text).
+    With bound values SQLite scans every older row instead, finished ones included (kept a year)."""
+    return status.in_([literal_column(f"'{s}'") for s in UNFINISHED])
 
 
 def _table_args(name: str) -> tuple[Any, ...]:
@@ -166,15 +174,23 @@ class DurableQueue:
 
     def _claim(self, worker: str, where: list[Any], limit: int, lease: timedelta, now: datetime) -> list[QueueItem]:
         t = self._table
+        # The oldest unfinished row of each key, from the partial index (unfinished rows only):
+        # the cost follows the backlog, never the history, nor one person's long queue.
         older = t.alias("older")
-        first_of_key = ~select(older.c.id).where(
-            older.c.key == t.c.key, older.c.id < t.c.id, older.c.status.in_(UNFINISHED)
-        ).exists()
+        first_of_key = (
+            select(func.min(older.c.id).label("id")).where(_unfinished(older.c.status)).group_by(older.c.key)
+        ).subquery("first_of_key")
         ready = or_(
             and_(t.c.status == QUEUED, t.c.available_at <= now),
             and_(t.c.status == LEASED, t.c.lease_until < now),
         )
-        candidates = select(t.c.id, t.c.status).where(ready, first_of_key, *where).order_by(t.c.id).limit(limit)
+        candidates = (
+            select(t.c.id, t.c.status)
+            .select_from(first_of_key.join(t, t.c.id == first_of_key.c.id))
+            .where(ready, *where)
+            .order_by(t.c.id)
+            .limit(limit)
+        )
         claimed: list[QueueItem] = []
         # One transaction: on SQLite it holds the write lock once; on PostgreSQL each
         # conditional UPDATE waits for a competing claimer and then sees the row taken.
@@ -241,7 +257,7 @@ class DurableQueue:
         """Rows not finished yet (for back-pressure and /metrics)."""
         t = self._table
         with self._db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(t).where(t.c.status.in_(UNFINISHED))) or 0)
+            return int(session.scalar(select(func.count()).select_from(t).where(_unfinished(t.c.status))) or 0)
 
     def dead(self, limit: int = 50) -> list[tuple[int, str, str | None]]:
         t = self._table
