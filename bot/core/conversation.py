@@ -8,6 +8,7 @@ is the channel's job.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 # minute, one polite "doucement" and the rest of that minute is not answered.
 FLOOD_WINDOW_S = 60.0
 FLOOD_LIMIT = 10
+# People currently silenced, remembered in memory (a flood costs no database work per message).
+MAX_SILENCED = 10_000
 MAX_PLACE_KM = 40  # farther than this from every known commune: ask instead of guessing
 HISTORY = 5  # past intents kept for the referent's summary (never the texts)
 MAX_PENDING_MEDIA = 3  # voice notes / photos waiting for the young person's « yes » to a referent
@@ -107,6 +110,10 @@ class ConversationService:
         self._flood_limit = flood_limit
         self._clock = clock
         self.flood_dropped = 0  # messages not answered because of a flood (for /metrics)
+        # "channel:user" → until when every message of theirs is dropped (see _silenced); written
+        # by turns in worker threads, read on the event loop.
+        self._silenced_until: dict[str, float] = {}
+        self._silenced_lock = threading.Lock()
         self._gate = gate
         self._safety = safety
         # Off the event loop, one unit of work per turn (bot/storage/turns.py); None: on the loop.
@@ -123,7 +130,11 @@ class ConversationService:
     async def handle(self, message: IncomingMessage, *, settle: Settle | None = None) -> list[Reply]:
         """``settle(replies)`` runs inside the turn's unit of work, so what it writes (the
         replies queued for sending, the received message marked handled) commits with
-        the turn's own changes, or not at all."""
+        the turn's own changes, or not at all. A message dropped by the flood limit has
+        no turn: nothing to settle (the inbox row is simply marked done)."""
+        if self._silenced(message):
+            self.flood_dropped += 1
+            return []
         # One person's messages are handled one at a time, in order.
         async with self._locks.hold(f"{message.channel}:{message.user_id}"):
             try:
@@ -158,6 +169,7 @@ class ConversationService:
                 return await self._distress_turn(self._safety, person, state, message.text, detection)
         flood = self._flood_check(state)
         if flood is not None:
+            self._silence(message, state)
             self._states.save(person.id, state)
             return [Reply(self._texts.get("slow_down", language))] if flood else []
         if self._gate is not None:
@@ -292,6 +304,35 @@ class ConversationService:
         if isinstance(slowed, (int, float)) and now - slowed < FLOOD_WINDOW_S:
             return False
         state["slowed_at"] = round(now, 3)
+        return True
+
+    def _silence(self, message: IncomingMessage, state: dict[str, Any]) -> None:
+        """The person is over the limit: until their oldest answered turn leaves the window, every
+        message of theirs would be dropped too, so ``handle`` drops it without a turn (no lock, no
+        database). The durable state stays the reference: past that time the full check runs again."""
+        turns = state.get("turns") or []
+        now = self._clock()
+        until = (min(turns) if turns else now) + FLOOD_WINDOW_S
+        with self._silenced_lock:
+            if len(self._silenced_until) >= MAX_SILENCED:
+                expired = [k for k, t in self._silenced_until.items() if t <= now]
+                for key in expired or list(self._silenced_until)[: MAX_SILENCED // 2]:
+                    del self._silenced_until[key]
+            self._silenced_until[f"{message.channel}:{message.user_id}"] = until
+
+    def _silenced(self, message: IncomingMessage) -> bool:
+        """Dropped at once: a person known to be over the flood limit, unless the message may be
+        distress (the safety check runs on every message, flood or not)."""
+        key = f"{message.channel}:{message.user_id}"
+        with self._silenced_lock:
+            until = self._silenced_until.get(key)
+            if until is not None and self._clock() >= until:
+                del self._silenced_until[key]
+                until = None
+        if until is None:
+            return False
+        if self._safety is not None and message.kind is not MessageKind.BUTTON:
+            return self._safety.check(message.text) is None
         return True
 
     def _menu_reply(self, text: str, language: str) -> Reply:

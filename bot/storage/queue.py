@@ -199,6 +199,8 @@ class DurableQueue:
 
     def _claim(self, worker: str, where: list[Any], limit: int, lease: timedelta, now: datetime) -> list[QueueItem]:
         t = self._table
+        # The oldest unfinished row of each key, from the partial index (unfinished rows only):
+        # the cost follows the backlog, never the history, nor one person's long queue.
         older = t.alias("older")
         first_of_key = ~select(older.c.id).where(
             older.c.key == t.c.key, older.c.id < t.c.id, _unfinished(older)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -142,3 +143,31 @@ def test_rows_hold_no_phone_number_nor_text_in_clear(db):
     [item] = q.claim("w1")
     assert item.payload == {"text": "je cherche couture"}
     assert q.forget_key("whatsapp:221770000001") == 1
+
+
+def test_a_claim_costs_the_backlog_not_the_history(sqlite_db):
+    """Finished rows stay a year; one person's 300 queued messages meet all of them.
+
+    The claim finds each key's oldest unfinished row in the partial index, which SQLite only
+    uses when the status values are written in the SQL: with bound values it scanned every
+    older row for each of the flooder's rows (about a second per claim here, ~30 s of delay
+    for everyone under a Telegram flood)."""
+    queue = inbox(sqlite_db)
+    long_ago = utcnow() - timedelta(days=30)
+    with sqlite_db.engine.begin() as conn:
+        conn.execute(InboxItem.__table__.insert(), [
+            {"channel": "whatsapp", "dedupe_id": f"old-{n}", "key": f"person-{n % 2_000}", "payload": None,
+             "status": DONE, "attempts": 1, "available_at": long_ago, "created_at": long_ago,
+             "finished_at": long_ago}
+            for n in range(20_000)
+        ])
+    for n in range(300):
+        queue.accept("whatsapp", f"flood-{n}", "whatsapp:flooder", {"flood": n})
+    queue.accept("whatsapp", "calm-0", "whatsapp:calm", {"calm": 0})
+
+    assert [item.payload for item in queue.claim("w1", limit=10)] == [{"flood": 0}, {"calm": 0}]
+    started = time.perf_counter()
+    for _ in range(5):
+        assert queue.claim("w2", limit=10) == []  # the flooder's next rows wait for the first
+    assert (time.perf_counter() - started) / 5 < 0.05
+    assert queue.backlog() == 301

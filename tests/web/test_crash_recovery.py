@@ -16,9 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-import pytest
 
-from bot.app import build_nlu
 from bot.settings import Settings
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.processes import BotProcess, free_port
@@ -28,14 +26,6 @@ SECRET = "crash-drill-app-secret"
 PHONE_ID = "100200300"
 PEOPLE = 40
 KILLS = 3
-
-
-@pytest.fixture(scope="module")
-def trained_nlu(tmp_path_factory) -> Path:
-    """Train once so each restart starts in about a second."""
-    cache = tmp_path_factory.mktemp("nlu-cache")
-    build_nlu(Settings(data_dir=tmp_path_factory.mktemp("data"), nlu_cache_dir=cache))
-    return cache
 
 
 def _payload(wa_id: str, n: int) -> bytes:

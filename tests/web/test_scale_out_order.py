@@ -20,7 +20,7 @@ from bot.storage.schema import upgrade
 from tests.conftest import POSTGRES_URL, REDIS_URL
 from tests.fakes.graph_api import FakeGraphAPI
 from tests.fakes.processes import BotProcess, free_port
-from tests.web.test_crash_recovery import PHONE_ID, SECRET, trained_nlu  # noqa: F401  (fixture)
+from tests.web.test_crash_recovery import PHONE_ID, SECRET
 
 PEOPLE, MESSAGES = 50, 20
 
@@ -63,7 +63,7 @@ def _post(client: httpx.Client, port: int, wa_id: str, message_id: str, text: st
     raise AssertionError(f"never accepted: {response.status_code}")
 
 
-def test_two_processes_keep_each_persons_order(tmp_path, trained_nlu, fresh_postgres_url, redis_client):  # noqa: F811
+def test_two_processes_keep_each_persons_order(tmp_path, trained_nlu, fresh_postgres_url, redis_client):
     graph = FakeGraphAPI().start()
     env = {
         "TERRAPRO_DATA_DIR": str(tmp_path / "data"), "TERRAPRO_NLU_CACHE_DIR": str(trained_nlu),
