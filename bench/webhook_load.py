@@ -161,6 +161,8 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--burst", type=int, default=0, help="post this many at once instead of a rate")
     parser.add_argument("--latency", type=float, default=0.03, help="fake Graph API seconds per call")
+    parser.add_argument("--max-backlog", type=int, default=0,
+                        help="TERRAPRO_INBOX_MAX_BACKLOG for the servers (past it: 503), default the setting's")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="terrapro-load-"))
@@ -177,6 +179,8 @@ def main() -> int:
         # (50/s, shared by all processes) would cap the answers below what the servers can do.
         "TERRAPRO_WHATSAPP_SEND_RATE": "500",
     }
+    if args.max_backlog:
+        env["TERRAPRO_INBOX_MAX_BACKLOG"] = str(args.max_backlog)
     database = None
     count = 1
     if args.setup == "pg2":
