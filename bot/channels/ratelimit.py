@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.core.outbound import Lane
+from bot.core.outbound import Lane, WriteHook
 
 _IDLE_TICK = 0.002
 
@@ -44,6 +44,18 @@ class SendSlot(Protocol):
 
     async def cancel(self) -> None: ...
 
+
+
+async def announce_write(slot: SendSlot, on_write: WriteHook | None) -> None:
+    """The slot is granted and the request is about to be written: tell ``on_write``. If it
+    fails, nothing goes out, so the slot is handed back before the error goes on."""
+    if on_write is None:
+        return
+    try:
+        await on_write()
+    except BaseException:
+        await slot.cancel()
+        raise
 
 class SendLimiter(Protocol):
     """The capacity of one scope (a bot, a number), in two lanes."""

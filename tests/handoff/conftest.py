@@ -15,6 +15,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.database import Database
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
+from tests.fakes.core import FakeCore
 
 # A Wednesday, 10:00 in Bignona (UTC+0): inside the permanence hours.
 OPEN_HOURS = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
@@ -80,20 +81,13 @@ class FakeOutbox:
         self.edits.clear()
 
 
-class GatedCore:
+class GatedCore(FakeCore):
     """The ConversationService contract in miniature: person, gate, else the bot answers."""
 
     def __init__(self, persons: PersonRepository, gate) -> None:
         self._persons = persons
         self._gate = gate
         self.answered: list[IncomingMessage] = []
-
-    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
-        # As the real core does: the replies are settled (queued) within the turn.
-        replies = await self._answer(message)
-        if settle is not None:
-            settle(replies)
-        return replies
 
     async def _answer(self, message: IncomingMessage) -> list[Reply]:
         person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)

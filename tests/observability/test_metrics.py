@@ -13,19 +13,13 @@ from bot.storage.delivery_status import SendErrorCount
 from bot.storage.models import HandoffTicket, Person
 from bot.storage.operations import OperationsRepository
 from bot.web import create_app
+from tests.fakes.core import FakeCore
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 TEXT = "je m'appelle Fatou, mon numéro 771234567"
 
 
-class TwoReplies:
-    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
-        # As the real core does: the replies are settled (queued) within the turn.
-        replies = await self._answer(message)
-        if settle is not None:
-            settle(replies)
-        return replies
-
+class TwoReplies(FakeCore):
     async def _answer(self, message: IncomingMessage) -> list[Reply]:
         return [Reply("un"), Reply("deux")]
 

@@ -24,7 +24,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.channels.ratelimit import InProcessRateLimits, KeyPacer, RateLimits, SendLimiter
+from bot.channels.ratelimit import InProcessRateLimits, KeyPacer, RateLimits, SendLimiter, announce_write
 from bot.channels.telegram.flood import retry_after_seconds
 from bot.core.outbound import Lane, WriteHook
 
@@ -90,12 +90,7 @@ class TelegramRateLimiter(BaseRateLimiter[Lane | Paced]):
             lane = rate_limit_args if isinstance(rate_limit_args, Lane) else Lane.PRIORITY
         await self._per_chat.acquire(str(chat_id))
         slot = await self.window.acquire(lane)
-        if on_write is not None:
-            try:
-                await on_write()
-            except BaseException:
-                await slot.cancel()  # nothing went out
-                raise
+        await announce_write(slot, on_write)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from bot.channels.ratelimit import SendLimiter
+from bot.channels.ratelimit import SendLimiter, announce_write
 from bot.channels.whatsapp.button_ids import ButtonIds
 from bot.channels.whatsapp.graph import GraphClient, GraphError
 from bot.channels.whatsapp.incoming import CHANNEL
@@ -151,12 +151,7 @@ class WhatsAppPort:
         self, wa_id: str, payload: dict[str, Any], lane: Lane, on_write: WriteHook | None = None
     ) -> SendResult:
         slot = await self.limiter.acquire(lane)
-        if on_write is not None:
-            try:
-                await on_write()
-            except BaseException:
-                await slot.cancel()  # nothing went out
-                raise
+        await announce_write(slot, on_write)
         try:
             # A broadcast that may have arrived is never sent twice.
             message_id = await self._graph.send_message(payload, retry_uncertain=lane is not Lane.BULK)

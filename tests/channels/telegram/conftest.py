@@ -13,24 +13,18 @@ from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.pump import QueuePump
 from bot.settings import Settings
 from bot.storage.shared_keys import SqlSharedKeyStore
+from tests.fakes.core import FakeCore
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 
 WEBHOOK_SECRET = "s3cret-Token_for_tests"
 
 
-class EchoHandler:
+class EchoHandler(FakeCore):
     """A stand-in for the core: answers each kind differently and records what it got."""
 
     def __init__(self) -> None:
         self.received: list[IncomingMessage] = []
         self.delays: dict[str, float] = {}  # text -> seconds to "think"
-
-    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
-        # As the real core does: the replies are settled (queued) within the turn.
-        replies = await self._answer(message)
-        if settle is not None:
-            settle(replies)
-        return replies
 
     async def _answer(self, message: IncomingMessage) -> list[Reply]:
         self.received.append(message)

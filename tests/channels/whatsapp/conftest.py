@@ -20,6 +20,7 @@ from bot.storage.database import Database
 from bot.storage.delivery_status import DeliveryStatusRepository, OutgoingStatus, SendErrorCount
 from bot.storage.shared_keys import SharedEntry, SqlSharedKeyStore
 from bot.web import create_app
+from tests.fakes.core import FakeCore
 from tests.fakes.graph_api import FakeGraphAPI
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "whatsapp"
@@ -73,7 +74,7 @@ class FakePersons:
         return self.inbound.get((channel, external_id))
 
 
-class RecordingHandler:
+class RecordingHandler(FakeCore):
     """Answers "Reçu : <text>" (or ``replies``); records what it got, in order."""
 
     def __init__(self) -> None:
@@ -82,13 +83,6 @@ class RecordingHandler:
         self.replies: list[Reply] | None = None
         self.delays: dict[str, float] = {}
         self.fail_with: Exception | None = None
-
-    async def handle(self, message: IncomingMessage, *, settle=None) -> list[Reply]:
-        # As the real core does: the replies are settled (queued) within the turn.
-        replies = await self._answer(message)
-        if settle is not None:
-            settle(replies)
-        return replies
 
     async def _answer(self, message: IncomingMessage) -> list[Reply]:
         self.received.append(message)
