@@ -18,11 +18,15 @@ NOT_UNDERSTOOD = ("pas compris", "pas bien compris", "dégguma")
 
 
 @pytest.fixture
-def outbox(services) -> FakeOutbox:
+async def outbox(services) -> FakeOutbox:
     box = FakeOutbox()
     services.handoff.ports.register("telegram", box)
     services.handoff.ports.register("whatsapp", box)
-    return box
+    # As in `serve`: a notification queued behind another one for the same referent is sent
+    # by the outbox pump once the first is done.
+    services.handoff.outbox.start()
+    yield box
+    await services.handoff.outbox.stop()
 
 
 async def arrived(outbox: FakeOutbox, referent: str, part: str, timeout: float = 5.0) -> list[str]:
