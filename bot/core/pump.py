@@ -189,25 +189,13 @@ class QueuePump:
         loop = self._loop
         if loop is None or loop.is_closed():
             loop = caller_loop()
-        if loop is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return None
-        return None if loop.is_closed() else loop
+        loop = loop or _running_loop()
+        return None if loop is None or loop.is_closed() else loop
 
     def _start(self, loop: asyncio.AbstractEventLoop, item: QueueItem) -> None:
         """Handle a row leased at its write, on ``loop`` (from any thread)."""
-        if loop.is_closed():
-            return  # the lease expires and a claim takes the row
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._spawn(item)
-        else:
-            loop.call_soon_threadsafe(self._spawn, item)
+        if not loop.is_closed():  # else the lease expires and a claim takes the row
+            _call_on(loop, self._spawn, item)
 
     def _spawn(self, item: QueueItem) -> None:
         task = asyncio.get_running_loop().create_task(self._run(item))
@@ -219,16 +207,8 @@ class QueuePump:
 
         Callable from any thread (a message turn runs off the event loop)."""
         loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            self._wake.set()
-        else:
-            loop.call_soon_threadsafe(self._wake.set)
+        if loop is not None and not loop.is_closed():
+            _call_on(loop, self._wake.set)
 
     def start(self) -> None:
         """Inside the running event loop."""
@@ -321,3 +301,17 @@ class QueuePump:
             # The person's next message may now be claimable.
             self.wake()
 
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _call_on(loop: asyncio.AbstractEventLoop, callback: Callable[..., object], *args: object) -> None:
+    """Run ``callback`` on ``loop``: now when already on it, else scheduled from this thread."""
+    if _running_loop() is loop:
+        callback(*args)
+    else:
+        loop.call_soon_threadsafe(callback, *args)

@@ -48,7 +48,6 @@ from bot.storage.identity import IdentityProtector
 
 QUEUED, LEASED, DONE, DEAD = "queued", "leased", "done", "dead"
 STATUSES = (QUEUED, LEASED, DONE, DEAD)
-UNFINISHED = (QUEUED, LEASED)
 MAX_ID = 128
 MAX_ERROR = 200
 
