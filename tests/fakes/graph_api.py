@@ -172,9 +172,13 @@ class FakeGraphAPI:
                     self._reply(status, answer, "application/json")
                     return
                 try:
-                    body = json.loads(raw or b"{}")
+                    body = json.loads(raw) if len(raw) == length else None
                 except ValueError:
-                    body = {}
+                    body = None
+                if not isinstance(body, dict):
+                    # A sender killed mid-request leaves a cut body: Meta answers 400 and sends nothing.
+                    self._reply(400, _error(100, "Invalid parameter"), "application/json")
+                    return
                 status, answer = fake._answer(self.path, self.headers.get("Authorization", ""), body)
                 if status == 200 and fake._take_drop():
                     self.close_connection = True  # received and recorded; the answer never leaves
