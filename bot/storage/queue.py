@@ -17,6 +17,7 @@ out. The rules that make this safe:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -45,6 +47,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.storage.base import Base, UtcDateTime, utcnow
 from bot.storage.database import Database
 from bot.storage.identity import IdentityProtector
+from bot.storage.unit_of_work import unit_of_work
 
 QUEUED, LEASED, DONE, DEAD = "queued", "leased", "done", "dead"
 STATUSES = (QUEUED, LEASED, DONE, DEAD)
@@ -129,6 +132,7 @@ class DurableQueue:
         self._table: Table = table.__table__  # type: ignore[attr-defined]
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self.max_attempts = max_attempts
+        self._statements = _Statements(self._table, self._insert)
 
     @property
     def name(self) -> str:
@@ -137,6 +141,10 @@ class DurableQueue:
 
     def _hash(self, value: str) -> str:
         return queue_hash(self._db.identity, value)
+
+    def key_hash(self, key: str) -> str:
+        """A key as stored (and as ``QueueItem.key`` holds it)."""
+        return self._hash(key)
 
     def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
         """Store a row durably; False when (channel, dedupe_id) was already accepted.
@@ -153,35 +161,30 @@ class DurableQueue:
         a person's message with nothing before it). Else it waits its turn, queued.
 
         Returns (accepted, the leased item or None)."""
-        t = self._table
         now = utcnow()
         hashed_key = self._hash(key)
         sealed = {"sealed": self._db.identity.seal("queue", json.dumps(payload, ensure_ascii=False))}
-        values: dict[str, Any] = dict(
-            channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=hashed_key,
-            payload=sealed, status=QUEUED, attempts=0, available_at=now, created_at=now,
+        params: dict[str, Any] = dict(
+            channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=hashed_key, payload=sealed, now=now,
         )
+        statements = self._statements
         with self._db.session() as session:
             connection = session.connection()
-            if worker is not None:
+            if worker is None:
+                row = connection.execute(statements.insert_queued, params).first()
+            else:
                 if self._db.dialect == "postgresql":
                     # Two processes writing the same person's rows at once would both see
-                    # "nothing pending": the second waits for the first's commit.
-                    connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(hashed_key))))
-                pending = connection.execute(
-                    select(t.c.id).where(_unfinished(t), t.c.key == hashed_key).limit(1)
-                ).first()
-                if pending is None:
-                    values.update(status=LEASED, attempts=1, lease_until=now + lease, leased_by=worker[:64])
-            # RETURNING, not rowcount: psycopg reports -1 here. A conflict returns no row.
-            row = connection.execute(
-                self._insert(t).values(**values).on_conflict_do_nothing().returning(t.c.id)
-            ).first()
-        if row is None:
+                    # "nothing pending": the second waits for the first's commit (and its
+                    # INSERT, a statement of its own, then sees that row).
+                    connection.execute(statements.lock_key, {"key": hashed_key})
+                params.update(lease_until=now + lease, worker=worker[:64])
+                row = connection.execute(statements.insert_leased_if_first, params).first()
+        if row is None:  # a conflict returns no row: the platform's id was seen before
             return False, None
-        if values["status"] != LEASED:
+        if row.status != LEASED:
             return True, None
-        return True, QueueItem(row.id, values["channel"], values["dedupe_id"], hashed_key, payload, 1, now)
+        return True, QueueItem(row.id, params["channel"], params["dedupe_id"], hashed_key, payload, 1, now)
 
     def claim(self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60),
               now: datetime | None = None, channels: tuple[str, ...] | None = None) -> list[QueueItem]:
@@ -233,6 +236,16 @@ class DurableQueue:
             return json.loads(self._db.identity.open("queue", stored["sealed"]))
         return dict(stored or {})
 
+    def together(self, writes: list[Callable[[], None]], end: Callable[..., object], *args: object) -> None:
+        """``end(*args)`` (finish, retry, give_up) and ``writes`` in one transaction."""
+        if not writes:
+            end(*args)
+            return
+        with unit_of_work(self._db):
+            for write in writes:
+                write()
+            end(*args)
+
     def finish(self, item_id: int) -> None:
         """Done: the payload goes at once, the ids stay for deduplication until purged."""
         self._end(item_id, DONE, None)
@@ -242,14 +255,10 @@ class DurableQueue:
         self._end(item_id, DEAD, reason)
 
     def _end(self, item_id: int, status: str, reason: str | None) -> None:
-        t = self._table
         with self._db.session() as session:
-            session.execute(
-                update(t).where(t.c.id == item_id).values(
-                    status=status, payload=None, lease_until=None, finished_at=utcnow(),
-                    last_error=(reason or None) and reason[:MAX_ERROR],
-                )
-            )
+            session.connection().execute(self._statements.end, dict(
+                item_id=item_id, status=status, at=utcnow(), reason=(reason or None) and reason[:MAX_ERROR],
+            ))
 
     def retry(self, item_id: int, reason: str, delay: timedelta) -> bool:
         """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried.
@@ -298,3 +307,34 @@ class DurableQueue:
                 delete(t).where(t.c.status.in_((DONE, DEAD)), t.c.finished_at < cutoff)
             )
             return int(result.rowcount)
+
+
+class _Statements:
+    """The statements run for every message, built once: building one (and its cache key)
+    cost more CPU than running it. Values come as bound parameters."""
+
+    def __init__(self, t: Table, insert: Any) -> None:
+        key = bindparam("key", type_=String())
+        now = bindparam("now", type_=UtcDateTime())
+        row = dict(
+            channel=bindparam("channel", type_=String()), dedupe_id=bindparam("dedupe_id", type_=String()),
+            key=key, payload=bindparam("payload", type_=t.c.payload.type), available_at=now, created_at=now,
+        )
+        returning = (t.c.id, t.c.status)
+        self.insert_queued = (
+            insert(t).values(**row, status=QUEUED, attempts=0).on_conflict_do_nothing().returning(*returning)
+        )
+        # Leased to the writer when the key has nothing unfinished, decided by the INSERT itself.
+        pending = select(t.c.id).where(_unfinished(t), t.c.key == key).exists()
+        self.insert_leased_if_first = insert(t).values(
+            **row,
+            status=case((pending, QUEUED), else_=LEASED),
+            attempts=case((pending, 0), else_=1),
+            lease_until=case((pending, None), else_=bindparam("lease_until", type_=UtcDateTime())),
+            leased_by=case((pending, None), else_=bindparam("worker", type_=String())),
+        ).on_conflict_do_nothing().returning(*returning)
+        self.lock_key = select(func.pg_advisory_xact_lock(func.hashtext(key)))
+        self.end = update(t).where(t.c.id == bindparam("item_id", type_=Integer())).values(
+            status=bindparam("status", type_=String()), payload=None, lease_until=None,
+            finished_at=bindparam("at", type_=UtcDateTime()), last_error=bindparam("reason", type_=String()),
+        )

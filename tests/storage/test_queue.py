@@ -53,6 +53,47 @@ def test_one_key_at_a_time_in_arrival_order_other_keys_in_parallel(db):
     assert (key[a1.key], a1.payload["n"]) == ("A", 1)
 
 
+def test_a_row_written_with_nothing_before_it_is_leased_to_its_writer(db):
+    q = inbox(db)
+    accepted, first = q.accept_leased("whatsapp", "m1", "A", {"n": 0}, worker="w1")
+    assert accepted and first is not None and first.attempts == 1 and first.payload == {"n": 0}
+    # The person's next message waits its turn, for any worker.
+    assert q.accept_leased("whatsapp", "m2", "A", {"n": 1}, worker="w1") == (True, None)
+    assert q.claim("w2") == []
+    # A redelivery is refused, leased or not.
+    assert q.accept_leased("whatsapp", "m1", "A", {"n": 0}, worker="w1") == (False, None)
+    # Someone else's message is not held behind A's.
+    assert q.accept_leased("whatsapp", "m3", "B", {"n": 0}, worker="w1")[1] is not None
+    q.finish(first.id)
+    [second] = q.claim("w2")
+    assert second.payload == {"n": 1} and second.attempts == 1
+
+
+def test_writers_racing_on_one_key_lease_one_row_at_a_time(db):
+    """Threads (processes, on PostgreSQL) writing one person's rows at once: never two leased."""
+    q = inbox(db)
+    writers, rounds = 6, 10
+    leased: dict[str, int] = {}
+    lock = threading.Lock()
+    start = threading.Barrier(writers)
+
+    def write(n: int) -> None:
+        for r in range(rounds):
+            start.wait()  # every writer's INSERT for this key at the same moment
+            _, item = q.accept_leased("whatsapp", f"r{r}-{n}", f"key{r}", {"n": n}, worker=f"w{n}")
+            if item is not None:
+                with lock:
+                    leased[f"key{r}"] = leased.get(f"key{r}", 0) + 1
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert leased == {f"key{r}": 1 for r in range(rounds)}
+    assert q.backlog() == writers * rounds
+
+
 def test_an_expired_lease_is_claimed_again(db):
     q = inbox(db)
     q.accept("telegram", "u1", "K", {})
