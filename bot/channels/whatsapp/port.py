@@ -19,6 +19,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any, Protocol
 
 from bot.channels.ratelimit import SendLimiter, announce_write
@@ -29,6 +30,7 @@ from bot.channels.whatsapp.outgoing import render
 from bot.core.messages import Reply
 from bot.core.outbound import Lane, SendResult, SendStatus, WriteHook, once
 from bot.core.ports import PersonDirectory
+from bot.core.pump import current_receipt
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +162,19 @@ class WhatsAppPort:
         finally:
             await slot.done()
         if message_id:
-            try:
-                await asyncio.to_thread(self._stats.record_status, CHANNEL, message_id, "accepted", self._clock())
-            except Exception as stats_error:  # it was sent: a statistic must not say otherwise
-                log.warning("whatsapp status not recorded: %s", type(stats_error).__name__)
+            await self._record_accepted(message_id)
         return SendResult.ok(message_id or None)
+
+    async def _record_accepted(self, message_id: str) -> None:
+        record = partial(self._stats.record_status, CHANNEL, message_id, "accepted", self._clock())
+        receipt = current_receipt()
+        if receipt is not None and not receipt.finished:
+            receipt.defer(record)  # sent from the outbox: written as its row is marked sent
+            return
+        try:
+            await asyncio.to_thread(record)
+        except Exception as stats_error:  # it was sent: a statistic must not say otherwise
+            log.warning("whatsapp status not recorded: %s", type(stats_error).__name__)
 
     async def _failed(self, wa_id: str, exc: GraphError, lane: Lane) -> SendResult:
         code = exc.code if exc.code is not None else f"http{exc.status}"
