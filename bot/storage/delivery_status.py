@@ -7,8 +7,9 @@ number or any text.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import Integer, String, bindparam, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -42,6 +43,7 @@ class SendErrorCount(Base):
 class DeliveryStatusRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._upsert = _status_upsert(pg_insert if database.dialect == "postgresql" else sqlite_insert)
 
     def _key(self, message_id: str) -> str:
         return self._db.identity.lookup_hash("message", message_id)
@@ -58,23 +60,10 @@ class DeliveryStatusRepository:
         code = None if error_code is None else str(error_code)[:32]
         status = status[:16]
         with self._db.session() as session:
-            key = self._key(message_id)
-            row = session.get(OutgoingStatus, (channel, key))
-            if row is None:
-                session.add(
-                    OutgoingStatus(
-                        channel=channel,
-                        message_id=key,
-                        status=status,
-                        error_code=code,
-                        updated_at=at,
-                    )
-                )
-                return
-            if _RANK.get(status, 0) >= _RANK.get(row.status, 0):
-                row.status = status
-                row.error_code = code or row.error_code
-                row.updated_at = at
+            session.connection().execute(self._upsert, dict(
+                channel=channel, message_id=self._key(message_id), status=status, error_code=code,
+                updated_at=at, rank=_RANK.get(status, 0),
+            ))
 
     def count_error(self, channel: str, code: str | int, at: datetime | None = None) -> None:
         # One atomic upsert: concurrent sends failing with the same new code must neither
@@ -109,3 +98,26 @@ class DeliveryStatusRepository:
                 select(SendErrorCount.code, SendErrorCount.count).where(SendErrorCount.channel == channel)
             )
             return {code: count for code, count in rows}
+
+
+
+def _status_upsert(insert: Any) -> Any:
+    """Insert a status, or move the stored one forward only (the WHERE keeps a late
+    "delivered" from undoing a "read"). One statement, built once: it runs for every
+    message sent."""
+    t = OutgoingStatus.__table__
+    statement = insert(t).values(
+        channel=bindparam("channel", type_=String()), message_id=bindparam("message_id", type_=String()),
+        status=bindparam("status", type_=String()), error_code=bindparam("error_code", type_=String()),
+        updated_at=bindparam("updated_at", type_=UtcDateTime()),
+    )
+    stored_rank = case(_RANK, value=t.c.status, else_=0)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.channel, t.c.message_id],
+        set_={
+            "status": statement.excluded.status,
+            "error_code": func.coalesce(statement.excluded.error_code, t.c.error_code),
+            "updated_at": statement.excluded.updated_at,
+        },
+        where=stored_rank <= bindparam("rank", type_=Integer()),
+    )

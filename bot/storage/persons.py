@@ -127,6 +127,7 @@ class PersonRepository:
                     )
                     session.add(person)
                     session.flush()
+                    _remember(session, person)
                     return self._record(person)
             except IntegrityError:
                 log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
@@ -237,8 +238,13 @@ class PersonRepository:
             select(Person).where(Person.channel == channel, Person.external_id == key)
         ).one_or_none()
         if person is not None:
-            known[(channel, key)] = person
+            _remember(session, person)
         return person
+
+
+def _remember(session: Session, person: Person) -> None:
+    """Keep ``person`` for this session's later look-ups (``_find``), a new one included."""
+    session.info.setdefault(_FOUND, {})[(person.channel, person.external_id)] = person
 
 
 _OWN_TABLES = {"persons", "conversation_states", "subscriptions", "handoff_tickets",

@@ -10,9 +10,12 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import delete
+from sqlalchemy import Integer, bindparam, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
-from bot.storage.base import utcnow
+from bot.storage.base import UtcDateTime, utcnow
 from bot.storage.database import Database
 from bot.storage.models import ConversationState
 from bot.storage.unit_of_work import after_commit
@@ -44,6 +47,7 @@ class ConversationStateStore(ABC):
 class SqlConversationStateStore(ConversationStateStore):
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._upsert = _state_upsert(pg_insert if db.dialect == "postgresql" else sqlite_insert)
 
     def load(self, person_id: int) -> dict[str, Any]:
         with self._db.session() as session:
@@ -54,15 +58,14 @@ class SqlConversationStateStore(ConversationStateStore):
         # Round-trip through JSON so the stored value never aliases the caller's dict.
         stored = json.loads(_check_serialisable(data))
         with self._db.session() as session:
-            row = session.get(ConversationState, person_id)
-            if row is None:
-                session.add(
-                    ConversationState(person_id=person_id, data=stored, version=1, updated_at=utcnow())
-                )
-            else:
+            row = session.identity_map.get(identity_key(ConversationState, person_id))
+            if row is not None:  # loaded in this session (the SQL-only path): keep it current
                 row.data = stored
                 row.version = row.version + 1
                 row.updated_at = utcnow()
+                return
+            # Else one statement instead of a SELECT then an INSERT or UPDATE, every turn.
+            session.connection().execute(self._upsert, dict(person_id=person_id, data=stored, at=utcnow()))
 
     def version(self, person_id: int) -> int:
         """How many times the state was saved (0: never)."""
@@ -73,6 +76,19 @@ class SqlConversationStateStore(ConversationStateStore):
     def delete(self, person_id: int) -> None:
         with self._db.session() as session:
             session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
+
+
+def _state_upsert(insert: Any) -> Any:
+    """Save a person's state whether or not they have one yet (built once: every turn runs it)."""
+    t = ConversationState.__table__
+    statement = insert(t).values(
+        person_id=bindparam("person_id", type_=Integer()), data=bindparam("data", type_=t.c.data.type), version=1,
+        updated_at=bindparam("at", type_=UtcDateTime()),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.person_id],
+        set_={"data": statement.excluded.data, "version": t.c.version + 1, "updated_at": statement.excluded.updated_at},
+    )
 
 
 class RedisConversationStateStore(ConversationStateStore):
