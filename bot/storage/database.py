@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -158,6 +158,18 @@ class Database:
                 raise
             finally:
                 session.close()
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A transaction for Core statements only (the queues, statuses): committed on
+        success. Cheaper than ``session()``, which builds an ORM session for each; inside
+        a unit of work it joins the turn's transaction all the same."""
+        joined = current_session(self)
+        if joined is not None:
+            yield joined.connection()
+            return
+        with self.writing(), self.engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

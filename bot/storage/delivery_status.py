@@ -59,8 +59,8 @@ class DeliveryStatusRepository:
         at = at or utcnow()
         code = None if error_code is None else str(error_code)[:32]
         status = status[:16]
-        with self._db.session() as session:
-            session.connection().execute(self._upsert, dict(
+        with self._db.connection() as connection:
+            connection.execute(self._upsert, dict(
                 channel=channel, message_id=self._key(message_id), status=status, error_code=code,
                 updated_at=at, rank=_RANK.get(status, 0),
             ))

@@ -168,8 +168,7 @@ class DurableQueue:
             channel=str(channel)[:16], dedupe_id=self._hash(dedupe_id), key=hashed_key, payload=sealed, now=now,
         )
         statements = self._statements
-        with self._db.session() as session:
-            connection = session.connection()
+        with self._db.connection() as connection:
             if worker is None:
                 row = connection.execute(statements.insert_queued, params).first()
             else:
@@ -217,11 +216,11 @@ class DurableQueue:
         # One transaction, one conditional UPDATE for all the candidates: a row another
         # worker leased since the SELECT is no longer ready and is left out (on PostgreSQL
         # the UPDATE waits for that worker's commit, then re-checks the condition).
-        with self._db.session() as session:
-            ids = list(session.scalars(candidates))
+        with self._db.connection() as connection:
+            ids = list(connection.scalars(candidates))
             if not ids:
                 return []
-            leased = session.execute(
+            leased = connection.execute(
                 update(t)
                 .where(t.c.id.in_(ids), ready)
                 .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64], attempts=t.c.attempts + 1)
@@ -255,8 +254,8 @@ class DurableQueue:
         self._end(item_id, DEAD, reason)
 
     def _end(self, item_id: int, status: str, reason: str | None) -> None:
-        with self._db.session() as session:
-            session.connection().execute(self._statements.end, dict(
+        with self._db.connection() as connection:
+            connection.execute(self._statements.end, dict(
                 item_id=item_id, status=status, at=utcnow(), reason=(reason or None) and reason[:MAX_ERROR],
             ))
 
@@ -268,8 +267,8 @@ class DurableQueue:
         t = self._table
         now = utcnow()
         exhausted = t.c.attempts >= self.max_attempts
-        with self._db.session() as session:
-            status = session.execute(
+        with self._db.connection() as connection:
+            status = connection.execute(
                 update(t).where(t.c.id == item_id, t.c.status == LEASED).values(
                     status=case((exhausted, DEAD), else_=QUEUED),
                     payload=case((exhausted, None), else_=t.c.payload),
@@ -282,13 +281,13 @@ class DurableQueue:
     def backlog(self) -> int:
         """Rows not finished yet (for back-pressure and /metrics)."""
         t = self._table
-        with self._db.session() as session:
-            return int(session.scalar(select(func.count()).select_from(t).where(_unfinished(t))) or 0)
+        with self._db.connection() as connection:
+            return int(connection.scalar(select(func.count()).select_from(t).where(_unfinished(t))) or 0)
 
     def dead(self, limit: int = 50) -> list[tuple[int, str, str | None]]:
         t = self._table
-        with self._db.session() as session:
-            rows = session.execute(
+        with self._db.connection() as connection:
+            rows = connection.execute(
                 select(t.c.id, t.c.channel, t.c.last_error).where(t.c.status == DEAD).order_by(t.c.id.desc()).limit(limit)
             ).all()
         return [(r.id, r.channel, r.last_error) for r in rows]
@@ -296,14 +295,14 @@ class DurableQueue:
     def forget_key(self, key: str) -> int:
         """Erase every row of a person (data deletion)."""
         t = self._table
-        with self._db.session() as session:
-            return int(session.execute(delete(t).where(t.c.key == self._hash(key))).rowcount)
+        with self._db.connection() as connection:
+            return int(connection.execute(delete(t).where(t.c.key == self._hash(key))).rowcount)
 
     def purge_finished(self, older_than: timedelta, now: datetime | None = None) -> int:
         cutoff = (now or utcnow()) - older_than
         t = self._table
-        with self._db.session() as session:
-            result = session.execute(
+        with self._db.connection() as connection:
+            result = connection.execute(
                 delete(t).where(t.c.status.in_((DONE, DEAD)), t.c.finished_at < cutoff)
             )
             return int(result.rowcount)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 
 from bot.core.ports import TurnFacts
 from bot.storage.base import utcnow
@@ -22,6 +22,10 @@ def week_number(moment: datetime) -> int:
     return (moment.astimezone(timezone.utc).date() - FIRST_MONDAY).days // 7
 
 
+# Written on every turn: a plain INSERT built once, not an ORM object and a flush.
+_INSERT = insert(TurnFact.__table__)
+
+
 class TurnFactRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -32,7 +36,7 @@ class TurnFactRepository:
         try:
             now = at or utcnow()
             with self._db.session() as session:
-                session.add(TurnFact(
+                session.connection().execute(_INSERT, dict(
                     at=now, week=week_number(now), person_id=facts.person_id, channel=facts.channel[:16],
                     territoire=(facts.territoire or None), bassin=(facts.bassin or None),
                     intent=(facts.intent or "?")[:64], filiere=(facts.filiere or None), answered=facts.answered,

@@ -1,7 +1,7 @@
 """Questions the bot could not answer, kept (scrubbed) to improve the NLU."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.storage.base import as_utc, utcnow
 from bot.storage.database import Database
@@ -24,6 +24,10 @@ def to_record(row: UnansweredQuestion) -> UnansweredRecord:
     )
 
 
+# Written on most turns: a plain INSERT built once, not an ORM object and a flush.
+_INSERT = insert(UnansweredQuestion.__table__).returning(UnansweredQuestion.__table__.c.id)
+
+
 class UnansweredRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -34,18 +38,13 @@ class UnansweredRepository:
         # Scrub before truncating so a number cut in half cannot slip through.
         cleaned = scrub(text).replace("\x00", "")[:MAX_TEXT]
         confidence = min(max(float(confidence), 0.0), 1.0)
+        values = dict(
+            person_id=person_id, text=cleaned, intent=(intent or "")[:64], confidence=confidence,
+            language=(language or "fr")[:2], created_at=utcnow(),
+        )
         with self._db.session() as session:
-            row = UnansweredQuestion(
-                person_id=person_id,
-                text=cleaned,
-                intent=(intent or "")[:64],
-                confidence=confidence,
-                language=(language or "fr")[:2],
-                created_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            return to_record(row)
+            new_id = session.connection().execute(_INSERT, values).scalar_one()
+        return UnansweredRecord(id=new_id, **values)
 
     def recent(self, limit: int = 100) -> list[UnansweredRecord]:
         with self._db.session() as session:
