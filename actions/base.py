@@ -42,7 +42,25 @@ class TerraProAction(Action, metaclass=ABCMeta):
         return latest.get("language") or tracker.get_slot(slots.LANGUAGE) or "fr"
 
     def text(self, key: str, tracker: Tracker, **values: Any) -> str:
-        return self.services.texts.get(key, self.language(tracker), **values)
+        return self.services.texts.get(
+            key, self.language(tracker), for_territory=self.territory_hint(tracker), **values
+        )
+
+    def territory_hint(self, tracker: Tracker) -> str | None:
+        """Whose places a text's examples should name: the remembered territory, else the
+        WhatsApp number's country (nothing is written: this only words a text)."""
+        remembered = tracker.get_slot(slots.TERRITOIRE)
+        if remembered:
+            return str(remembered)
+        channel, _, external_id = tracker.sender_id.partition(":")
+        return territory_of_number(external_id, self.country_codes()) if channel == "whatsapp" else None
+
+    def country_codes(self) -> dict[str, str]:
+        """Country calling code → territory (content/guidance.yml)."""
+        return {
+            code: name for name, info in self.services.texts.guidance["territories"].items()
+            for code in info.get("country_codes", [])
+        }
 
     def person(self, tracker: Tracker) -> PersonRecord:
         channel, _, external_id = tracker.sender_id.partition(":")
@@ -95,3 +113,12 @@ def record_unanswered(action: TerraProAction, tracker: Tracker) -> None:
         action.person(tracker).id, text, intent.get("name") or "?",
         float(intent.get("confidence") or 0.0), action.language(tracker),
     )
+
+
+def territory_of_number(wa_id: str, codes: dict[str, str]) -> str | None:
+    """The territory of a WhatsApp number (its wa_id: country code and number, digits only)."""
+    digits = wa_id.lstrip("+")
+    for code in sorted(codes, key=len, reverse=True):
+        if digits.startswith(code):
+            return codes[code]
+    return None

@@ -117,10 +117,27 @@ class ActionJobSearch(LocationMixin, GuidanceMixin, TerraProAction):
         return "action_job_search"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.guidance(dispatcher, tracker, "job_search", "job_search", [
-            button(self.text("menu_find", tracker), intent_payload("search_training")),
-            self.referent_button(tracker),
-        ])
+        filiere = self.entity(tracker, "filiere")
+        if not filiere:
+            return self.guidance(dispatcher, tracker, "job_search", "job_search", [
+                button(self.text("menu_find", tracker), intent_payload("search_training")),
+                self.referent_button(tracker),
+            ])
+        # « un apprentissage en mécanique »: the trade was said; it leads the answer.
+        territoire, events = self.territory(tracker)
+        if territoire is None:
+            return events + self.ask_territory(dispatcher, tracker, "job_search", {"filiere": filiere})
+        catalogue = self.services.catalogue
+        label = catalogue.filiere_label(filiere)
+        taught = any(c.filiere == filiere and c.territoire == territoire for c in catalogue.courses)
+        where = self.in_territory_words(territoire)
+        lead = self.text("job_trade_taught" if taught else "job_trade_not_taught", tracker, filiere=label, territoire=where)
+        buttons = [button(label, intent_payload("search_training", filiere=filiere))] if taught else []
+        dispatcher.utter_message(
+            text=lead + "\n" + self.topic_text(tracker, "job_search", territoire),
+            buttons=buttons + [self.referent_button(tracker)],
+        )
+        return events + [SlotSet(slots.FILIERE, filiere), SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 
 class ActionEntrepreneurship(LocationMixin, GuidanceMixin, TerraProAction):

@@ -16,20 +16,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots
-from actions.base import button
+from actions.base import button, territory_of_number
 from actions.payloads import intent_payload
 from bot.catalogue.model import TERRITORIES
 
 WHATSAPP = "whatsapp"
-
-
-def territory_of_number(wa_id: str, codes: dict[str, str]) -> str | None:
-    """The territory of a WhatsApp number (its wa_id: country code and number, digits only)."""
-    digits = wa_id.lstrip("+")
-    for code in sorted(codes, key=len, reverse=True):
-        if digits.startswith(code):
-            return codes[code]
-    return None
 
 
 class TerritoryMixin:
@@ -53,11 +44,7 @@ class TerritoryMixin:
         person = self.person(tracker)
         guess = person.territoire if person.territoire in TERRITORIES else None
         if guess is None and person.channel == WHATSAPP:
-            codes = {
-                code: name for name, info in self.services.texts.guidance["territories"].items()
-                for code in info.get("country_codes", [])
-            }
-            guess = territory_of_number(person.external_id, codes)
+            guess = territory_of_number(person.external_id, self.country_codes())
         if guess is None and self.language(tracker) == "wo":
             guess = "bignona"  # Wolof is spoken in Senegal, not in Savoie
         if guess is None:

@@ -32,12 +32,19 @@ class Texts:
         profile_words = read_yaml(profile_file) if profile_file.exists() else {}
         return cls(entries=entries, guidance=guidance, profile_words=profile_words)
 
-    def get(self, key: str, language: str = "fr", **values: Any) -> str:
+    def get(self, key: str, language: str = "fr", *, for_territory: str | None = None, **values: Any) -> str:
+        """``for_territory``: a text may have a version for one territory (``fr@savoie``),
+        so its examples name places the young person knows; else the plain one."""
         try:
             variants = self.entries[key]
         except KeyError as exc:
             raise KeyError(f"no text named {key!r} in content/texts.yml") from exc
-        template = variants.get(language) or variants["fr"]
+        template = (
+            (for_territory and variants.get(f"{language}@{for_territory}"))
+            or variants.get(language)
+            or (for_territory and variants.get(f"fr@{for_territory}"))
+            or variants["fr"]
+        )
         return template.format(**values) if values else template
 
 

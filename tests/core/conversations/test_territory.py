@@ -224,6 +224,26 @@ async def test_job_search_in_bignona_names_bignona_services(bignonois):
     assert "Mission locale" not in bignonois.text
 
 
+async def test_a_trade_named_with_a_job_search_leads_the_answer(savoyard, bignonois):
+    await savoyard.say("je cherche un apprentissage en mecanique")  # not taught in Savoie
+    assert "Mécanique" in savoyard.text and "pas de formation" in savoyard.text
+    assert "Mission locale" in savoyard.text and no_bignona(savoyard.text)
+    await savoyard.say("je cherche du travail en cuisine")  # taught in Savoie: a button to the courses
+    assert "Cuisine" in savoyard.text and "Mission locale" in savoyard.text
+    assert "Cuisine, hôtellerie" in savoyard.button_titles
+    await bignonois.say("je cherche un apprentissage en mecanique")
+    assert "Mécanique" in bignonois.text and "pas de formation" not in bignonois.text
+    assert "Mission locale" not in bignonois.text
+
+
+async def test_examples_name_places_of_the_persons_territory(savoyard, bignonois):
+    for said in ("c payant ?", "aide", "blablabla xyz"):
+        await savoyard.say(said)
+        assert no_bignona(savoyard.text) and not mentions_any(savoyard.text, ("Kafountine", "Coubalan", "Bignona"))
+    await bignonois.say("c payant ?")
+    assert "Chambéry" not in bignonois.text
+
+
 async def test_starting_a_business_per_territory(savoyard, bignonois):
     await savoyard.say("je veux creer mon entreprise")
     assert "création d'entreprise" in savoyard.text and "Baïla" not in savoyard.text
