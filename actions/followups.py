@@ -15,6 +15,7 @@ from actions import slots
 from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
 from bot.catalogue.model import Course
+from bot.core.french import capitalised, le
 
 # Which course field answers which question (phrases.yml, section "aspects").
 ASPECT_FIELDS = {
@@ -56,6 +57,8 @@ class CourseFacts:
     def course_values(self: Any, tracker: Tracker, course: Course) -> dict[str, str]:
         return {
             "formation": course.formation, "centre": course.centre, "commune": course.commune,
+            # « Pour joindre le CFP de Coubanao », « Le CFP de Coubanao est à Coubalan ».
+            "le_centre": le(course.centre), "Le_centre": capitalised(le(course.centre)),
             "duree": course.duree, "cout": course.cout, "acces": self.plain(course.acces),
             "certification": self.plain(course.certification), "contact": self.plain(course.contact),
             "unconfirmed": "" if course.confirmed else self.text("course_unconfirmed", tracker),

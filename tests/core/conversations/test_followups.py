@@ -76,7 +76,9 @@ async def test_celui_de_baila_chooses_by_place(chat, services):
     await chat.say("celui de Baïla")
     assert baila.formation in chat.text and baila.cout in chat.text
     await chat.say("et le numéro ?")
-    assert plain(baila.contact) in chat.text and "CFP de Baïla" in chat.text
+    assert plain(baila.contact) in chat.text and "joindre le CFP de Baïla" in chat.text
+    await chat.say("il est ou ce centre")
+    assert chat.text.startswith("Le CFP de Baïla est à ")
 
 
 async def test_sms_la_deuxieme_then_price(chat, services):
@@ -131,7 +133,7 @@ async def test_savoie_electricity_contact_cost_and_trades(chat, services):
     await chat.say("formation electricien a chambery")
     assert afpa.centre in first_result(chat.text)
     await chat.say("comment je les contacte ?")
-    assert plain(afpa.contact) in chat.text and "Cellule" not in chat.text
+    assert plain(afpa.contact) in chat.text and "Cellule" not in chat.text and "joindre l'AFPA" in chat.text
     await chat.say("c'est payant ?")
     assert afpa.cout in chat.text and "FCFA" not in chat.text
     await chat.say("ça mène à quel métier ?")
