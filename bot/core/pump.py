@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.storage.queue import DurableQueue, QueueItem
+from bot.storage.queue import DEAD, DurableQueue, QueueItem
 from bot.storage.turns import caller_loop
 from bot.storage.unit_of_work import after_commit
 
@@ -134,6 +134,7 @@ class QueuePump:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._any_handler: ItemHandler | None = None
+        self._on_exhausted: Callable[[dict[str, Any], str], Awaitable[None]] | None = None
         self._more_channels: Callable[[], tuple[str, ...]] = tuple
         # Rows this process wrote without leasing them, that a claim must take once the row
         # ahead of them is done: their keys (with a count and when last seen), and whether
@@ -150,11 +151,16 @@ class QueuePump:
     def register(self, channel: str, handler: ItemHandler) -> None:
         self._handlers[channel] = handler
 
-    def register_all(self, channels: Callable[[], tuple[str, ...]], handler: ItemHandler) -> None:
+    def register_all(
+        self, channels: Callable[[], tuple[str, ...]], handler: ItemHandler,
+        *, on_exhausted: Callable[[dict[str, Any], str], Awaitable[None]] | None = None,
+    ) -> None:
         """One handler for whichever channels ``channels()`` names at the time (the outbox: the
-        channels whose ports this process has)."""
+        channels whose ports this process has). ``on_exhausted(payload, reason)``: a row whose
+        last attempt failed (the handler said "later" once too often) was given up."""
         self._more_channels = channels
         self._any_handler = handler
+        self._on_exhausted = on_exhausted
 
     def accept(self, channel: str, dedupe_id: str, key: str, payload: dict[str, Any]) -> bool:
         """Write a row durably (call before acknowledging what it holds); False for a duplicate.
@@ -322,15 +328,13 @@ class QueuePump:
         except asyncio.CancelledError:
             raise  # shutdown: the lease expires and another worker takes it
         except RetryLater as later:
-            await self._end(receipt, self._queue.retry, item.id, later.reason, timedelta(seconds=later.delay))
+            await self._retry(receipt, later.reason, timedelta(seconds=later.delay))
         except GiveUp as final:
             log.warning("queue item %s given up: %s", item.id, final.reason)
             await self._end(receipt, self._queue.give_up, item.id, final.reason)
         except Exception as exc:
             log.error("queue item %s failed (attempt %s): %s", item.id, item.attempts, type(exc).__name__)
-            await self._end(
-                receipt, self._queue.retry, item.id, type(exc).__name__, self._retry_delay * item.attempts
-            )
+            await self._retry(receipt, type(exc).__name__, self._retry_delay * item.attempts)
         else:
             await self._end(receipt, self._queue.finish, item.id)
         finally:
@@ -338,20 +342,29 @@ class QueuePump:
                 self.wake()
 
 
-    async def _end(self, receipt: Receipt, end: Callable[..., object], *args: object) -> None:
+    async def _retry(self, receipt: Receipt, reason: str, delay: timedelta) -> None:
+        status = await self._end(receipt, self._queue.requeue, receipt.item.id, reason, delay)
+        if status == DEAD and self._on_exhausted is not None:
+            # Its last attempt failed with "later": a final failure someone must hear of.
+            try:
+                await self._on_exhausted(receipt.item.payload, reason)
+            except Exception as exc:
+                log.error("queue item %s: exhaustion not reported: %s", receipt.item.id, type(exc).__name__)
+
+    async def _end(self, receipt: Receipt, end: Callable[..., object], *args: object) -> object:
         """Mark the row (unless the handler's own transaction did: its effects are committed,
         it must never run again) with the deferred bookkeeping, in one transaction."""
         along = receipt.along
         if receipt.finished:
             end = _nothing
         try:
-            await asyncio.to_thread(self._queue.together, along, end, *args)
+            return await asyncio.to_thread(self._queue.together, along, end, *args)
         except Exception as exc:
             if not along:
                 raise
             # Bookkeeping must never hold the row back (it would be sent again): end it alone.
             log.warning("queue bookkeeping not written: %s", type(exc).__name__)
-            await asyncio.to_thread(end, *args)
+            return await asyncio.to_thread(end, *args)
 
 
 def _nothing(*args: object) -> None:

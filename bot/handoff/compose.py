@@ -106,7 +106,8 @@ def build_handoff(
     dispatcher = NotificationDispatcher(ports, notices, media, media_failure_text(Texts.load(settings.content_dir)))
     outbox = QueuePump(DurableQueue(db, OutboxItem), lease=timedelta(seconds=settings.inbox_lease_seconds))
     bus = OutboxBus(db, outbox)
-    outbox.register_all(lambda: ports.channels, OutboxDelivery(dispatcher, bus))
+    delivery = OutboxDelivery(dispatcher, bus)
+    outbox.register_all(lambda: ports.channels, delivery, on_exhausted=delivery.exhausted)
     service = HandoffService(
         handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
         permanences=Permanences.load(settings.content_dir), catalogue=catalogue, clock=clock,

@@ -141,10 +141,7 @@ class OutboxDelivery:
         self._bus = bus  # a NotificationBus (bot.handoff.bus)
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        try:
-            notification = Notification.from_json(payload["notification"])
-        except (ValueError, KeyError, TypeError, IndexError):
-            raise GiveUp("malformed notification") from None
+        notification = _notification(payload)
         result = await self._dispatcher.dispatch(notification)
         if result.sent:
             return
@@ -153,10 +150,25 @@ class OutboxDelivery:
         if result.status is SendStatus.NOT_SENT:
             # The platform could not be reached: nothing left, so trying again cannot duplicate it.
             raise RetryLater("not_sent", NOT_SENT_RETRY)
+        await self._tell_sender(notification, result)
+        raise GiveUp(f"{result.status.value}: {result.reason or '-'}")
+
+    async def exhausted(self, payload: dict[str, Any], reason: str) -> None:
+        """The pump gave the row up after its last "later" (429s, the platform unreachable
+        for every attempt): a final failure like any other, told to whoever sent it."""
+        await self._tell_sender(_notification(payload), SendResult.failed(reason))
+
+    async def _tell_sender(self, notification: Notification, result: SendResult) -> None:
         if notification.on_failure and notification.edit_ref is None:
             channel, external_id, who = notification.on_failure
             await self._bus.publish(Notification(channel, external_id, Reply(failure_text(result, who))))
-        raise GiveUp(f"{result.status.value}: {result.reason or '-'}")
+
+
+def _notification(payload: dict[str, Any]) -> Notification:
+    try:
+        return Notification.from_json(payload["notification"])
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise GiveUp("malformed notification") from None
 
 
 def failure_text(result: SendResult, who: str) -> str:

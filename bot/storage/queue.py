@@ -235,15 +235,14 @@ class DurableQueue:
             return json.loads(self._db.identity.open("queue", stored["sealed"]))
         return dict(stored or {})
 
-    def together(self, writes: list[Callable[[], None]], end: Callable[..., object], *args: object) -> None:
-        """``end(*args)`` (finish, retry, give_up) and ``writes`` in one transaction."""
+    def together(self, writes: list[Callable[[], None]], end: Callable[..., object], *args: object) -> object:
+        """``end(*args)`` (finish, requeue, give_up) and ``writes`` in one transaction; what ``end`` returns."""
         if not writes:
-            end(*args)
-            return
+            return end(*args)
         with unit_of_work(self._db):
             for write in writes:
                 write()
-            end(*args)
+            return end(*args)
 
     def finish(self, item_id: int) -> None:
         """Done: the payload goes at once, the ids stay for deduplication until purged."""
@@ -260,7 +259,12 @@ class DurableQueue:
             ))
 
     def retry(self, item_id: int, reason: str, delay: timedelta) -> bool:
-        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried.
+        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried."""
+        return self.requeue(item_id, reason, delay) == QUEUED
+
+    def requeue(self, item_id: int, reason: str, delay: timedelta) -> str | None:
+        """``retry``, telling what became of the row: QUEUED (tried again later), DEAD (its
+        attempts are used up) or None (it was not leased any more).
 
         One conditional UPDATE: only a row still leased changes (a row another worker
         finished meanwhile stays finished)."""
@@ -276,7 +280,7 @@ class DurableQueue:
                     available_at=now + delay, lease_until=None, last_error=reason[:MAX_ERROR],
                 ).returning(t.c.status)
             ).scalar()
-        return status == QUEUED
+        return status
 
     def backlog(self) -> int:
         """Rows not finished yet (for back-pressure and /metrics)."""

@@ -124,6 +124,32 @@ async def test_a_relay_that_can_never_arrive_is_reported_to_the_referent(sqlite_
     assert len(dead) == 1 and dead[0].last_error.startswith("window_closed")
 
 
+async def test_a_relay_still_not_sent_after_its_last_attempt_is_reported_to_the_referent(sqlite_db, monkeypatch):
+    """Every attempt got "later" (the platform unreachable): once the queue gives the row up,
+    the referent hears that the message did not leave, like any other final failure."""
+    monkeypatch.setattr("bot.handoff.notifications.NOT_SENT_RETRY", 0.02)
+    world = make_world(sqlite_db)
+    world.handoff.referents.add("Awa", "9001", "Fogny")
+    ticket = world.ask(world.young("5001", name="Fatou"))
+    await world.press("9001", f"/prendre {ticket.id}", name="Awa")
+    max_attempts = DurableQueue(sqlite_db, OutboxItem).max_attempts
+    world.outbox.scripted["5001"] = [SendResult.not_sent("connexion impossible")] * max_attempts
+    await world.say("9001", "Bonjour Fatou, tu es là ?", name="Awa")
+    world.handoff.start()
+    try:
+        for _ in range(500):
+            if any("pas parti" in text for text in world.outbox.texts_to("9001")):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await world.handoff.stop()
+    told = world.outbox.texts_to("9001")[-1]
+    assert "Fatou" in told and "pas parti" in told
+    assert not any("tu es là" in text for text in world.outbox.texts_to("5001"))
+    dead = [r for r in outbox_rows(sqlite_db) if r.status == DEAD]
+    assert len(dead) == 1 and dead[0].attempts == max_attempts and dead[0].last_error == "not_sent"
+
+
 async def test_a_message_handled_again_after_a_crash_is_relayed_once(sqlite_db):
     """Its turn committed the relay, then the process died before the inbox row was marked
     done: the message is handled again, and relays nothing new."""
