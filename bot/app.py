@@ -41,7 +41,6 @@ from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
     PersonRepository,
-    ProcessedMessageRepository,
     RedisConversationStateStore,
     SqlConversationStateStore,
     SubscriptionRepository,
@@ -78,7 +77,6 @@ class Storage:
     subscriptions: SubscriptionRepository
     handoffs: HandoffRepository
     unanswered: UnansweredRepository
-    dedupe: ProcessedMessageRepository
     shared: SharedKeyStore
     identity: IdentityProtector
 
@@ -135,10 +133,6 @@ class App:
     @property
     def unanswered(self) -> UnansweredRepository:
         return self.storage.unanswered
-
-    @property
-    def dedupe(self) -> ProcessedMessageRepository:
-        return self.storage.dedupe
 
     @property
     def shared(self) -> SharedKeyStore:
@@ -352,7 +346,7 @@ def build_storage(settings: Settings) -> Storage:
     return Storage(
         db=db, states=states, locks=locks, persons=persons,
         subscriptions=SubscriptionRepository(db), handoffs=HandoffRepository(db),
-        unanswered=UnansweredRepository(db), dedupe=ProcessedMessageRepository(db), shared=shared,
+        unanswered=UnansweredRepository(db), shared=shared,
         identity=identity,
     )
 

@@ -30,12 +30,6 @@ class PersonDirectory(Protocol):
     def last_inbound(self, channel: str, external_id: str) -> datetime | None: ...
 
 
-class DeliveryDedupe(Protocol):
-    """Platforms deliver the same message more than once; handle it once."""
-
-    def first_time(self, channel: str, message_id: str) -> bool: ...
-
-
 @dataclass(frozen=True)
 class TurnFacts:
     """One conversation turn as the coordinators count it: never any message text."""

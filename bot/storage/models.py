@@ -150,14 +150,6 @@ class UnansweredQuestion(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class ProcessedMessage(Base):
-    __tablename__ = "processed_messages"
-
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
-
-
 # The hand-off queue's referent tables hang off this metadata too; imported here so
 # every create_schema() creates them (the module imports only bot.storage.base).
 from bot.storage import console_tables as _console_tables  # noqa: E402,F401

@@ -1,5 +1,4 @@
 """One import for the composition root; each repository lives in its own module."""
-from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.state import (
@@ -14,7 +13,6 @@ __all__ = [
     "ConversationStateStore",
     "HandoffRepository",
     "PersonRepository",
-    "ProcessedMessageRepository",
     "RedisConversationStateStore",
     "SqlConversationStateStore",
     "SubscriptionRepository",

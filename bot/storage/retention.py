@@ -46,7 +46,6 @@ def _conditions(cutoff: datetime) -> list[tuple[str, ColumnElement[bool]]]:
         ("broadcast_recipients", and_(recipients.c.finished_at.is_not(None), recipients.c.finished_at < cutoff)),
         ("broadcast_reminders", and_(reminders.c.finished_at.is_not(None), reminders.c.finished_at < cutoff)),
         ("outgoing_statuses", t["outgoing_statuses"].c.updated_at < cutoff),
-        ("processed_messages", t["processed_messages"].c.created_at < cutoff),
         *[
             (queue, and_(t[queue].c.finished_at.is_not(None), t[queue].c.finished_at < cutoff))
             for queue in ("inbox_items", "outbox_items")

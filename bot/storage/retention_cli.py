@@ -15,7 +15,6 @@ LABELS = {
     "broadcast_recipients": "envois d'annonces (une ligne par destinataire)",
     "broadcast_reminders": "rappels envoyés",
     "outgoing_statuses": "statuts des messages envoyés",
-    "processed_messages": "identifiants de messages reçus (anti-doublon)",
     "inbox_items": "messages reçus déjà traités (identifiants seulement)",
     "outbox_items": "messages envoyés par la file de sortie (identifiants seulement)",
     "turn_facts": "faits par tour pour le tableau de bord (sans texte)",

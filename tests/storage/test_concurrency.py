@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.models import HandoffTicket, Person
 from bot.storage.persons import PersonRepository
+from bot.storage.queue import DurableQueue, InboxItem
 from bot.storage.referents import ReferentRepository
 
 WORKERS = 12
@@ -34,9 +34,9 @@ def test_get_or_create_under_concurrency_gives_one_row(db):
         assert session.scalar(select(func.count()).select_from(Person)) == 1
 
 
-def test_first_time_under_concurrency_is_true_exactly_once(db):
-    dedupe = ProcessedMessageRepository(db)
-    results = _all_at_once(lambda _: dedupe.first_time("telegram", "update-991"))
+def test_one_update_delivered_many_times_at_once_is_accepted_exactly_once(db):
+    inbox = DurableQueue(db, InboxItem)
+    results = _all_at_once(lambda _: inbox.accept("telegram", "update-991", "telegram:1", {"text": "salut"}))
     assert results.count(True) == 1
     assert results.count(False) == WORKERS - 1
 

@@ -31,7 +31,7 @@ def test_create_schema_is_idempotent(db):
         "subscriptions",
         "handoff_tickets",
         "unanswered_questions",
-        "processed_messages",
+        "inbox_items",
     } <= tables
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 from bot.core.ports import TurnFacts
 from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
-from bot.storage.dedupe import ProcessedMessageRepository
 from bot.storage.delivery_status import DeliveryStatusRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
@@ -57,7 +56,6 @@ def _fill(db):
     statuses = DeliveryStatusRepository(db)
     statuses.record_status("whatsapp", "wamid.OLD", "read")
     statuses.record_status("whatsapp", "wamid.NEW", "read")
-    ProcessedMessageRepository(db).first_time("whatsapp", "wamid.IN")
     inbox = DurableQueue(db, InboxItem)  # one message handled long ago, one still waiting
     inbox.accept("whatsapp", "wamid.DONE", "whatsapp:221770000001", {"text": "vieux"})
     [handled] = inbox.claim("w")
@@ -74,7 +72,6 @@ def _fill(db):
     _age(db, "handoff_tickets", "closed_at", lambda t: t.c.id == closed.id)
     _age(db, "unanswered_questions", "created_at", lambda t: t.c.person_id == old_p)
     _age(db, "outgoing_statuses", "updated_at", lambda t: t.c.message_id == db.identity.lookup_hash("message", "wamid.OLD"))
-    _age(db, "processed_messages", "created_at")
     _age(db, "inbox_items", "created_at")
     _age(db, "inbox_items", "finished_at", lambda t: t.c.finished_at.is_not(None))
     with db.session() as session:  # one delivery row finished long ago, one still queued
@@ -85,7 +82,7 @@ def _fill(db):
 
 EXPECTED = {
     "handoff_notices": 1, "handoff_announcements": 1, "handoff_tickets": 1, "unanswered_questions": 1,
-    "broadcast_recipients": 1, "broadcast_reminders": 0, "outgoing_statuses": 1, "processed_messages": 1,
+    "broadcast_recipients": 1, "broadcast_reminders": 0, "outgoing_statuses": 1,
     "inbox_items": 1, "outbox_items": 0, "turn_facts": 1,
 }
 
@@ -136,8 +133,8 @@ def test_cli_dry_run_shows_counts_and_keeps_rows(db, capsys):
     _fill(db)
     out = _run(db, capsys, "privacy", "purge", "--dry-run")
     assert "365 jours" in out and "questions sans réponse" in out
-    assert "Simulation : 9 ligne(s) partiraient" in out
+    assert "Simulation : 8 ligne(s) partiraient" in out
     assert _count(db, "unanswered_questions") == 2
     out = _run(db, capsys, "privacy", "purge")
-    assert "9 ligne(s) effacée(s)" in out
+    assert "8 ligne(s) effacée(s)" in out
     assert _count(db, "unanswered_questions") == 1
