@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -140,7 +141,9 @@ class QueuePump:
         # ahead of them is done: their keys (with a count and when last seen), and whether
         # some were left for want of a free slot. A finished row wakes the pump only then:
         # waking on every finish made most claims find nothing (a tenth of the CPU at load).
+        # Written by accept() from any thread (webhooks and turns write off the loop).
         self._waiting: dict[str, tuple[int, float]] = {}
+        self._waiting_lock = threading.Lock()
         self._short_of_slots = False
 
     @property
@@ -199,26 +202,29 @@ class QueuePump:
     def _expect(self, key: str, *, short_of_slots: bool) -> None:
         """A row was written queued: the claim after the next finished row should look for it."""
         hashed = self._queue.key_hash(key)
-        count, _ = self._waiting.get(hashed, (0, 0.0))
-        self._waiting[hashed] = (count + 1, time.monotonic())
-        self._short_of_slots = self._short_of_slots or short_of_slots
+        with self._waiting_lock:
+            count, _ = self._waiting.get(hashed, (0, 0.0))
+            self._waiting[hashed] = (count + 1, time.monotonic())
+            self._short_of_slots = self._short_of_slots or short_of_slots
 
     def _claimed(self, items: list[QueueItem], free: int) -> None:
-        for item in items:
-            count, seen = self._waiting.pop(item.key, (0, 0.0))
-            if count > 1:
-                self._waiting[item.key] = (count - 1, seen)
-        if len(items) < free:
-            self._short_of_slots = False
-        # A row another process took is never claimed here: forget keys after a lease's time.
         stale = time.monotonic() - 2 * self._lease.total_seconds()
-        for key in [k for k, (_, seen) in self._waiting.items() if seen < stale]:
-            del self._waiting[key]
+        with self._waiting_lock:
+            for item in items:
+                count, seen = self._waiting.pop(item.key, (0, 0.0))
+                if count > 1:
+                    self._waiting[item.key] = (count - 1, seen)
+            if len(items) < free:
+                self._short_of_slots = False
+            # A row another process took is never claimed here: forget keys after a lease's time.
+            for key in [k for k, (_, seen) in self._waiting.items() if seen < stale]:
+                del self._waiting[key]
 
     def _claim_due_after(self, item: QueueItem) -> bool:
         """Whether finishing ``item`` may have made a row this process knows of claimable
         (rows of other processes, retries and expired leases wait for the idle poll)."""
-        return self._short_of_slots or item.key in self._waiting
+        with self._waiting_lock:
+            return self._short_of_slots or item.key in self._waiting
 
     def backlog(self) -> int:
         """Rows not finished yet, counted at most every ``BACKLOG_TTL`` seconds: the webhook
@@ -305,9 +311,12 @@ class QueuePump:
                     log.error("inbox claim failed: %s", type(exc).__name__)
                     await asyncio.sleep(1.0)
                     continue
-            self._claimed(items, free)
             for item in items:
                 self._spawn(item)
+            try:
+                self._claimed(items, free)
+            except Exception as exc:  # bookkeeping must never stop the claims
+                log.error("inbox claim bookkeeping failed: %s", type(exc).__name__)
             if not items or len(self._running) >= self._slots:
                 self._wake.clear()
                 try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 from sqlalchemy import select
@@ -85,3 +86,38 @@ async def test_a_persons_next_row_follows_at_once_not_at_the_next_poll(db):
     await pump.stop()
     assert [n for n, _ in done] == [1, 2, 3]
     assert done[-1][1] - started < 1.0
+
+
+async def test_rows_written_from_many_threads_during_a_burst_are_all_handled(sqlite_db):
+    """Webhooks and turns write from worker threads while the claim loop runs: a burst of
+    many people, larger than the pump's slots, is handled to the last row, and the claim
+    loop keeps running (it once died on a dict another thread was filling)."""
+    queue = outbox(sqlite_db)
+    pump = QueuePump(queue, concurrency=8, idle_poll=0.05, claim_gap=0.0)
+    writers, rows = 6, 150
+    handled: list[str] = []
+
+    async def send(payload):
+        await asyncio.sleep(0.01)  # slots stay busy: most rows are written queued
+        handled.append(payload["id"])
+
+    pump.register("whatsapp", send)
+    pump.start()
+
+    def write(writer: int) -> None:
+        for n in range(rows):
+            pump.accept("whatsapp", f"{writer}-{n}", f"whatsapp:{writer}-{n}", {"id": f"{writer}-{n}"})
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave as on a loaded server
+    try:
+        await asyncio.gather(*(asyncio.to_thread(write, w) for w in range(writers)))
+    finally:
+        sys.setswitchinterval(switch)
+    deadline = time.monotonic() + 60
+    while len(handled) < writers * rows and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    alive = pump._loop_task is not None and not pump._loop_task.done()
+    await pump.stop()
+    assert alive
+    assert sorted(handled) == sorted(f"{w}-{n}" for w in range(writers) for n in range(rows))
