@@ -148,8 +148,9 @@ class SafetyDesk:
         self, person: PersonRecord, text: str, detection: Detection, *, language: str, territory: str | None
     ) -> list[Reply]:
         content = self._content
-        if detection.language == "wo":
-            language = "wo"
+        # The words of the message itself: someone who wrote Wolof earlier and now writes
+        # « je veux plus vivre » reads this answer in French (and the other way round).
+        language = detection.language or language
         alarm = await self._net.raise_alarm(person, text, detection) if self._net is not None else None
         if alarm is None or (not alarm.referents_present and alarm.holder is None):
             next_step = content.phrase("referent_absent", language)

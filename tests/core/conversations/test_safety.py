@@ -87,6 +87,14 @@ async def test_bignona_wolof_answered_in_wolof_with_senegal_lines(services, outb
     assert len(urgent(services)) == 1
 
 
+async def test_answered_in_the_language_of_the_distress_message_itself(services, outbox):
+    chat = bignona_youth(services)
+    await chat.say("dama bëgg jàng mekanik")  # Wolof remembered
+    await chat.say("je veux plus vivre")  # written in French: read in French
+    assert_safety_reply(services, chat, BIGNONA)
+    assert chat.button_titles == ["Parler à quelqu'un"] and "Jërëjëf" not in chat.text
+
+
 async def test_unknown_territory_gets_both_territories_without_a_question_first(services, outbox):
     chat = Chat(services.conversation, user="jeune-x")
     await chat.say("mon oncle me touche")
