@@ -28,6 +28,7 @@ class LeanGraphAPI:
         self._counter = 0
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.port = 0
@@ -42,6 +43,15 @@ class LeanGraphAPI:
         return self
 
     def stop(self) -> None:
+        async def close_connections() -> None:
+            if self._server is not None:
+                self._server.close()
+            for writer in list(self._writers):
+                writer.close()  # each connection's reader ends: its task returns on its own
+            open_ones = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            await asyncio.wait(open_ones, timeout=2) if open_ones else None
+
+        asyncio.run_coroutine_threadsafe(close_connections(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 
@@ -53,6 +63,7 @@ class LeanGraphAPI:
         self._loop.run_forever()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -75,6 +86,7 @@ class LeanGraphAPI:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()
 
 

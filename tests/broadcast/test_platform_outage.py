@@ -9,7 +9,6 @@ from collections import Counter
 from datetime import timedelta
 from types import SimpleNamespace
 
-import httpx
 import pytest
 from telegram.ext import ExtBot
 
@@ -108,7 +107,7 @@ def _whatsapp(base_url: str, db, persons, clock, tmp_path):
     settings = Settings(data_dir=tmp_path, whatsapp_token="t", whatsapp_phone_number_id="123",
                         whatsapp_app_secret="app-secret-for-tests", whatsapp_api_base_url=base_url)
     return build_whatsapp(settings, None, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db),
-                          http=httpx.AsyncClient(), clock=clock, backoff=0.01)
+                          clock=clock, backoff=0.01)
 
 
 async def test_whatsapp_refused_then_back_each_number_gets_it_once(

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from bot.channels.whatsapp import build_whatsapp
@@ -29,7 +28,7 @@ async def whatsapp_port(graph_api, db, persons, clock, tmp_path):
     )
     channel = build_whatsapp(
         settings, None, persons, DeliveryStatusRepository(db), SqlSharedKeyStore(db),
-        http=httpx.AsyncClient(), clock=clock,
+        clock=clock,
     )
     yield channel.port
     await channel.aclose()

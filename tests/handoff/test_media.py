@@ -55,7 +55,7 @@ class Window:
 async def relay(graph_api, bot_api, private_tmp):
     window = Window()
     http = httpx.AsyncClient()
-    graph = GraphClient(http, base_url=graph_api.base_url, phone_number_id=PHONE_NUMBER_ID, token="test-token",
+    graph = GraphClient(base_url=graph_api.base_url, phone_number_id=PHONE_NUMBER_ID, token="test-token",
                         max_attempts=1)
     relay = MediaRelay()
     relay.register("whatsapp", WhatsAppMedia(http, graph, base_url=graph_api.base_url, phone_number_id=PHONE_NUMBER_ID,
@@ -67,6 +67,7 @@ async def relay(graph_api, bot_api, private_tmp):
         relay.window = window
         yield relay
     await http.aclose()
+    await graph.aclose()
 
 
 def _no_temp_files_left(directory) -> bool:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import httpx
 from starlette.routing import Route
 
 from bot.channels.ratelimit import InProcessRateLimits, RateLimits
@@ -58,7 +57,6 @@ def build_whatsapp(
     shared: SharedKeyStore,
     *,
     inbox: QueuePump | None = None,
-    http: httpx.AsyncClient | None = None,
     clock: Callable[[], datetime] = utcnow,
     backoff: float = 0.5,
     bind_host: str = "127.0.0.1",
@@ -72,7 +70,6 @@ def build_whatsapp(
         limits = InProcessRateLimits()
     ids = ButtonIds(button_keys(shared))
     graph = GraphClient(
-        http or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0)),
         base_url=settings.whatsapp_api_base_url,
         phone_number_id=settings.whatsapp_phone_number_id,
         token=settings.whatsapp_token,

@@ -1,25 +1,32 @@
 """A small client for the Cloud API's send endpoint, with bounded retries.
 
 pywa was considered: it hard-codes graph.facebook.com as base URL and brings
-its own webhook framework, so a few dozen lines of httpx fit better.
+its own webhook framework. The sends go through aiohttp: every reply, relay and
+broadcast is one POST here, and aiohttp spends about a tenth of httpx's CPU per
+request (``bench/graph_client_bench.py``), which counted for ~15 % of a busy
+server's time.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
+import aiohttp
 
 log = logging.getLogger(__name__)
 
 # Rate limits worth waiting for: API throughput, pair rate, WABA rate, app rate.
 THROTTLE_CODES = frozenset({130429, 131056, 80007, 4})
 
-
 # Raised before a byte of the request was written: the message certainly did not leave.
-_NEVER_LEFT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# (aiohttp's connect timeout covers the wait for a pooled connection too.)
+_NEVER_LEFT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+# Connect (pool wait included) 15 s, of which the TCP/TLS connect 5 s; an answer within 15 s.
+_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=5.0, sock_read=15.0)
+_MAX_CONNECTIONS = 100
 
 
 class GraphError(Exception):
@@ -50,7 +57,6 @@ class GraphError(Exception):
 class GraphClient:
     def __init__(
         self,
-        http: httpx.AsyncClient,
         *,
         base_url: str,
         phone_number_id: str,
@@ -60,13 +66,14 @@ class GraphClient:
         max_backoff: float = 8.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self._http = http
         self._url = f"{base_url.rstrip('/')}/{phone_number_id}/messages"
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self._max_attempts = max(1, max_attempts)
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._sleep = sleep
+        # An aiohttp session belongs to the event loop it was made on: one per loop that sends.
+        self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
     async def send_message(self, payload: dict[str, Any], *, retry_uncertain: bool = True) -> str:
         """POST one message; return its WhatsApp message id (wamid).
@@ -95,32 +102,52 @@ class GraphClient:
                 await self._sleep(delay)
 
     async def _post_once(self, payload: dict[str, Any]) -> str:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         try:
-            response = await self._http.post(self._url, json=payload, headers=self._headers)
-        except httpx.TransportError as exc:
+            async with self._session().post(self._url, data=data, headers=self._headers) as response:
+                status = response.status
+                raw = await response.read()
+        except (TimeoutError, aiohttp.ClientError) as exc:
             log.warning("graph: transport error %s", type(exc).__name__)
             left = not isinstance(exc, _NEVER_LEFT)
             raise GraphError(0, None, maybe_delivered=left, never_left=not left) from None
-        body = _json_or_none(response)
-        if response.status_code >= 400 or not isinstance(body, dict) or "error" in body:
-            raise GraphError(response.status_code, _error_code(body))
+        body = json_or_none(raw)
+        if status >= 400 or not isinstance(body, dict) or "error" in body:
+            raise GraphError(status, error_code(body))
         messages = body.get("messages")
         if isinstance(messages, list) and messages and isinstance(messages[0], dict):
             return str(messages[0].get("id", ""))
         return ""
 
+    def _session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            for old in [known for known in self._sessions if known.is_closed()]:
+                del self._sessions[old]  # a finished loop's session: its connections went with it
+            session = aiohttp.ClientSession(
+                timeout=_TIMEOUT,
+                connector=aiohttp.TCPConnector(limit=_MAX_CONNECTIONS),
+                trust_env=True,  # HTTPS_PROXY and the like, as httpx did
+            )
+            self._sessions[loop] = session
+        return session
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        """Close this loop's session (the others end with their loops)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
+            await session.close()
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def json_or_none(raw: bytes) -> Any:
     try:
-        return response.json()
+        return json.loads(raw)
     except ValueError:
         return None
 
 
-def _error_code(body: Any) -> int | None:
+def error_code(body: Any) -> int | None:
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         code = body["error"].get("code")
         if isinstance(code, int):

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from bot.channels.ratelimit import SendLimiter
-from bot.channels.whatsapp.graph import GraphClient, GraphError, _error_code, _json_or_none
+from bot.channels.whatsapp.graph import GraphClient, GraphError, error_code, json_or_none
 from bot.channels.whatsapp.port import WINDOW_CLOSED_CODES
 from bot.core.messages import MediaRef
 from bot.core.outbound import Lane
@@ -53,9 +53,9 @@ class WhatsAppMedia:
 
     async def fetch(self, media: MediaRef, into: Path, max_bytes: int) -> str:
         info = await self._http.get(f"{self._base}/{media.file_id}", headers=self._headers)
-        body = _json_or_none(info)
+        body = json_or_none(info.content)
         if info.status_code >= 400 or not isinstance(body, dict) or not body.get("url"):
-            raise MediaError("expired" if info.status_code in (400, 404) or _error_code(body) in EXPIRED_CODES else "unavailable")
+            raise MediaError("expired" if info.status_code in (400, 404) or error_code(body) in EXPIRED_CODES else "unavailable")
         size = body.get("file_size")
         check_size(media.kind, int(size) if isinstance(size, int) else None)
         mime_type = str(body.get("mime_type") or media.mime_type)
@@ -84,7 +84,7 @@ class WhatsAppMedia:
                 data={"messaging_product": "whatsapp", "type": mime_type},
                 files={"file": (path.name, handle, mime_type)},
             )
-        body = _json_or_none(upload)
+        body = json_or_none(upload.content)
         if upload.status_code >= 400 or not isinstance(body, dict) or not body.get("id"):
             raise MediaError("unavailable")
         message_type = _MESSAGE_TYPES[kind]

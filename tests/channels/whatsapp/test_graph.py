@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from bot.channels.whatsapp.graph import GraphClient, GraphError
@@ -14,7 +13,6 @@ async def graph(graph_api):
         sleeps.append(delay)
 
     client = GraphClient(
-        httpx.AsyncClient(),
         base_url=graph_api.base_url,
         phone_number_id="42",
         token="tok",
@@ -63,7 +61,7 @@ async def test_other_errors_are_not_retried(graph, graph_api):
 
 async def test_unreachable_server_is_a_graph_error():
     client = GraphClient(
-        httpx.AsyncClient(), base_url="http://127.0.0.1:9", phone_number_id="1", token="t",
+        base_url="http://127.0.0.1:9", phone_number_id="1", token="t",
         max_attempts=2, backoff=0, sleep=lambda _d: _noop(),
     )
     with pytest.raises(GraphError) as caught:
@@ -91,7 +89,7 @@ async def test_an_earlier_lost_answer_keeps_the_outcome_uncertain(graph_api):
         graph_api.stop()  # the retry finds the connection refused...
 
     client = GraphClient(
-        httpx.AsyncClient(), base_url=graph_api.base_url, phone_number_id="1", token="t",
+        base_url=graph_api.base_url, phone_number_id="1", token="t",
         max_attempts=2, backoff=0, sleep=api_goes_down,
     )
     graph_api.drop_answer_next(1)
