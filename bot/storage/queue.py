@@ -194,38 +194,26 @@ class DurableQueue:
         a key's next row is never claimable while an earlier one is unfinished: order
         per key holds across processes.
         """
-        t = self._table
-        where = [] if channels is None else [t.c.channel.in_(channels)]
-        return self._claim(worker, where, limit, lease, now or utcnow())
+        return self._claim(worker, channels, limit, lease, now or utcnow())
 
-    def _claim(self, worker: str, where: list[Any], limit: int, lease: timedelta, now: datetime) -> list[QueueItem]:
-        t = self._table
-        # The oldest unfinished row of each key, from the partial index (unfinished rows only):
-        # the cost follows the backlog, never the history, nor one person's long queue.
-        older = t.alias("older")
-        first_of_key = ~select(older.c.id).where(
-            older.c.key == t.c.key, older.c.id < t.c.id, _unfinished(older)
-        ).exists()
-        ready = or_(
-            and_(t.c.status == QUEUED, t.c.available_at <= now),
-            and_(t.c.status == LEASED, t.c.lease_until < now),
-        )
-        candidates = (
-            select(t.c.id).where(_unfinished(t), ready, first_of_key, *where).order_by(t.c.id).limit(limit)
-        )
+    def _claim(self, worker: str, channels: tuple[str, ...] | None, limit: int, lease: timedelta,
+               now: datetime) -> list[QueueItem]:
+        statements = self._statements
+        params: dict[str, Any] = dict(now=now, limit=limit)
+        if channels is not None:
+            params["channels"] = list(channels)
         # One transaction, one conditional UPDATE for all the candidates: a row another
         # worker leased since the SELECT is no longer ready and is left out (on PostgreSQL
         # the UPDATE waits for that worker's commit, then re-checks the condition).
         with self._db.connection() as connection:
-            ids = list(connection.scalars(candidates))
+            ids = list(connection.scalars(
+                statements.candidates if channels is None else statements.candidates_of_channels, params
+            ))
             if not ids:
                 return []
-            leased = connection.execute(
-                update(t)
-                .where(t.c.id.in_(ids), ready)
-                .values(status=LEASED, lease_until=now + lease, leased_by=worker[:64], attempts=t.c.attempts + 1)
-                .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts, t.c.created_at)
-            ).all()
+            leased = connection.execute(statements.lease, dict(
+                ids=ids, now=now, lease_until=now + lease, worker=worker[:64],
+            )).all()
         claimed = [QueueItem(row.id, row.channel, row.dedupe_id, row.key, self._open(row.payload), row.attempts,
                              row.created_at) for row in leased]
         return sorted(claimed, key=lambda item: item.id)
@@ -337,6 +325,30 @@ class _Statements:
             leased_by=case((pending, None), else_=bindparam("worker", type_=String())),
         ).on_conflict_do_nothing().returning(*returning)
         self.lock_key = select(func.pg_advisory_xact_lock(func.hashtext(key)))
+        # Claims: the oldest unfinished row of each key, from the partial index (unfinished
+        # rows only): the cost follows the backlog, never the history, nor one person's long queue.
+        ready = or_(
+            and_(t.c.status == QUEUED, t.c.available_at <= now),
+            and_(t.c.status == LEASED, t.c.lease_until < now),
+        )
+        older = t.alias("older")
+        first_of_key = ~select(older.c.id).where(
+            older.c.key == t.c.key, older.c.id < t.c.id, _unfinished(older)
+        ).exists()
+        self.candidates = (
+            select(t.c.id).where(_unfinished(t), ready, first_of_key)
+            .order_by(t.c.id).limit(bindparam("limit", type_=Integer()))
+        )
+        self.candidates_of_channels = self.candidates.where(
+            t.c.channel.in_(bindparam("channels", expanding=True, type_=String()))
+        )
+        self.lease = (
+            update(t)
+            .where(t.c.id.in_(bindparam("ids", expanding=True, type_=Integer())), ready)
+            .values(status=LEASED, lease_until=bindparam("lease_until", type_=UtcDateTime()),
+                    leased_by=bindparam("worker", type_=String()), attempts=t.c.attempts + 1)
+            .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts, t.c.created_at)
+        )
         self.end = update(t).where(t.c.id == bindparam("item_id", type_=Integer())).values(
             status=bindparam("status", type_=String()), payload=None, lease_until=None,
             finished_at=bindparam("at", type_=UtcDateTime()), last_error=bindparam("reason", type_=String()),

@@ -13,6 +13,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 
@@ -72,6 +74,8 @@ class GraphClient:
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._sleep = sleep
+        # HTTPS_PROXY / NO_PROXY read once (aiohttp's trust_env reads the environment per request).
+        self._proxy = _proxy_for(self._url)
         # An aiohttp session belongs to the event loop it was made on: one per loop that sends.
         self._sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
 
@@ -104,7 +108,9 @@ class GraphClient:
     async def _post_once(self, payload: dict[str, Any]) -> str:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         try:
-            async with self._session().post(self._url, data=data, headers=self._headers) as response:
+            async with self._session().post(
+                self._url, data=data, headers=self._headers, proxy=self._proxy
+            ) as response:
                 status = response.status
                 raw = await response.read()
         except (TimeoutError, aiohttp.ClientError) as exc:
@@ -128,7 +134,6 @@ class GraphClient:
             session = aiohttp.ClientSession(
                 timeout=_TIMEOUT,
                 connector=aiohttp.TCPConnector(limit=_MAX_CONNECTIONS),
-                trust_env=True,  # HTTPS_PROXY and the like, as httpx did
             )
             self._sessions[loop] = session
         return session
@@ -138,6 +143,14 @@ class GraphClient:
         session = self._sessions.pop(asyncio.get_running_loop(), None)
         if session is not None:
             await session.close()
+
+
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url`` (as httpx, with its trust_env, did), if any."""
+    parts = urlsplit(url)
+    if parts.hostname is None or proxy_bypass(parts.hostname):
+        return None
+    return getproxies().get(parts.scheme)
 
 
 def json_or_none(raw: bytes) -> Any:

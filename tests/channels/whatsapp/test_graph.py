@@ -102,3 +102,12 @@ async def test_an_earlier_lost_answer_keeps_the_outcome_uncertain(graph_api):
 
 async def _noop() -> None:
     return None
+
+
+def test_the_proxy_comes_from_the_environment_once(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    assert GraphClient(base_url="https://graph.facebook.com/v21.0", phone_number_id="1", token="t")._proxy == (
+        "http://proxy.example:3128"
+    )
+    assert GraphClient(base_url="http://127.0.0.1:8080/v21.0", phone_number_id="1", token="t")._proxy is None
