@@ -17,6 +17,8 @@ out. The rules that make this safe:
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,12 +44,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, utcnow
 from bot.storage.database import Database
 from bot.storage.identity import IdentityProtector
 from bot.storage.unit_of_work import unit_of_work
+
+log = logging.getLogger(__name__)
+
+SLOW_CLAIM_SECONDS = 0.002
+ANALYZE_GAP = 10.0
 
 QUEUED, LEASED, DONE, DEAD = "queued", "leased", "done", "dead"
 STATUSES = (QUEUED, LEASED, DONE, DEAD)
@@ -132,7 +140,8 @@ class DurableQueue:
         self._table: Table = table.__table__  # type: ignore[attr-defined]
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self.max_attempts = max_attempts
-        self._statements = _Statements(self._table, self._insert)
+        self._statements = _Statements(self._table, self._insert, postgresql=db.dialect == "postgresql")
+        self._analyzed_at = float("-inf")
 
     @property
     def name(self) -> str:
@@ -205,18 +214,41 @@ class DurableQueue:
         # One transaction, one conditional UPDATE for all the candidates: a row another
         # worker leased since the SELECT is no longer ready and is left out (on PostgreSQL
         # the UPDATE waits for that worker's commit, then re-checks the condition).
+        leased = []
         with self._db.connection() as connection:
+            started = time.monotonic()
             ids = list(connection.scalars(
                 statements.candidates if channels is None else statements.candidates_of_channels, params
             ))
-            if not ids:
-                return []
-            leased = connection.execute(statements.lease, dict(
-                ids=ids, now=now, lease_until=now + lease, worker=worker[:64],
-            )).all()
+            took = time.monotonic() - started
+            if ids:
+                leased = connection.execute(statements.lease, dict(
+                    ids=ids, now=now, lease_until=now + lease, worker=worker[:64],
+                )).all()
+        self._refresh_statistics_if_slow(took)
         claimed = [QueueItem(row.id, row.channel, row.dedupe_id, row.key, self._open(row.payload), row.attempts,
                              row.created_at) for row in leased]
         return sorted(claimed, key=lambda item: item.id)
+
+    def _refresh_statistics_if_slow(self, took: float) -> None:
+        """On PostgreSQL, a slow candidate query means the planner's statistics predate a
+        burst: counting almost no unfinished rows, it looks each row's elders up by walking
+        every unfinished row instead of the (key, id) index (several ms per claim with a few
+        thousand rows waiting, instead of under 1 ms). ANALYZE the table then, at most once
+        per ``ANALYZE_GAP`` seconds per process; autovacuum alone comes too late for a burst."""
+        if self._db.dialect != "postgresql" or took < SLOW_CLAIM_SECONDS:
+            return
+        now = time.monotonic()
+        if now - self._analyzed_at < ANALYZE_GAP:
+            return
+        self._analyzed_at = now
+        try:
+            with self._db.connection() as connection:  # after the claim's commit: its row locks are gone
+                connection.execute(text(f"ANALYZE {self._table.name}"))
+        except SQLAlchemyError as exc:  # the claim itself stands: its rows are leased and must be handled
+            log.warning("queue %s: ANALYZE failed (%s)", self._table.name, type(exc).__name__)
+            return
+        log.info("queue %s: claim took %.0f ms, statistics refreshed", self._table.name, took * 1000)
 
     def _open(self, stored: Any) -> dict[str, Any]:
         if isinstance(stored, dict) and isinstance(stored.get("sealed"), str):
@@ -304,7 +336,7 @@ class _Statements:
     """The statements run for every message, built once: building one (and its cache key)
     cost more CPU than running it. Values come as bound parameters."""
 
-    def __init__(self, t: Table, insert: Any) -> None:
+    def __init__(self, t: Table, insert: Any, *, postgresql: bool) -> None:
         key = bindparam("key", type_=String())
         now = bindparam("now", type_=UtcDateTime())
         row = dict(
@@ -339,6 +371,12 @@ class _Statements:
             select(t.c.id).where(_unfinished(t), ready, first_of_key)
             .order_by(t.c.id).limit(bindparam("limit", type_=Integer()))
         )
+        if postgresql:
+            # Workers claiming at once take different rows instead of all reaching for the
+            # same oldest ones and waiting on each other's commit to find them taken. Safe for
+            # the order: a row skipped here is the first unfinished one of its key, so that
+            # key's later rows are not candidates either.
+            self.candidates = self.candidates.with_for_update(skip_locked=True, of=t)
         self.candidates_of_channels = self.candidates.where(
             t.c.channel.in_(bindparam("channels", expanding=True, type_=String()))
         )

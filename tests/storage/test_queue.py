@@ -5,8 +5,9 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
+from bot.storage import queue as queue_module
 from bot.storage.base import utcnow
 from bot.storage.queue import DONE, DurableQueue, InboxItem, OutboxItem, queue_hash
 
@@ -212,3 +213,37 @@ def test_a_claim_costs_the_backlog_not_the_history(sqlite_db):
         assert queue.claim("w2", limit=10) == []  # the flooder's next rows wait for the first
     assert (time.perf_counter() - started) / 5 < 0.05
     assert queue.backlog() == 301
+
+
+def _planner_row_count(db, table: str) -> float:
+    with db.connection() as connection:
+        return connection.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}).scalar()
+
+
+def test_a_slow_claim_refreshes_the_planner_statistics_once_per_gap(postgres_db, monkeypatch):
+    # Statistics from before a burst (no rows) made PostgreSQL walk every waiting row for each
+    # candidate; a slow claim refreshes them (here every claim counts as slow).
+    q = inbox(postgres_db)
+    for n in range(40):
+        q.accept("whatsapp", f"wamid.{n}", f"whatsapp:p{n % 4}", {"n": n})
+    assert _planner_row_count(postgres_db, "inbox_items") <= 0  # never analyzed
+    monkeypatch.setattr(queue_module, "SLOW_CLAIM_SECONDS", 0.0)
+    assert len(q.claim("w1")) == 4
+    assert _planner_row_count(postgres_db, "inbox_items") == 40
+    for n in range(40, 60):
+        q.accept("whatsapp", f"wamid.{n}", f"whatsapp:p{n % 4}", {"n": n})
+    q.claim("w1")
+    assert _planner_row_count(postgres_db, "inbox_items") == 40  # not again within the gap
+    monkeypatch.setattr(queue_module, "ANALYZE_GAP", 0.0)
+    q.claim("w1")
+    assert _planner_row_count(postgres_db, "inbox_items") == 60
+
+
+def test_sqlite_claims_never_analyze(sqlite_db, monkeypatch):
+    q = inbox(sqlite_db)
+    q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"n": 1})
+    monkeypatch.setattr(queue_module, "SLOW_CLAIM_SECONDS", 0.0)
+    executed: list[str] = []
+    event.listen(sqlite_db.engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+    assert len(q.claim("w1")) == 1
+    assert not [sql for sql in executed if "ANALYZE" in sql.upper()]
