@@ -216,7 +216,7 @@ class QueuePump:
                     self._waiting[item.key] = (count - 1, seen)
             if len(items) < free:
                 self._short_of_slots = False
-            # A row another process took is never claimed here: forget keys after a lease's time.
+            # A row another process took is never claimed here: forget keys after two leases' time.
             for key in [k for k, (_, seen) in self._waiting.items() if seen < stale]:
                 del self._waiting[key]
 
@@ -349,7 +349,6 @@ class QueuePump:
         finally:
             if self._claim_due_after(item):  # the person's next message may now be claimable
                 self.wake()
-
 
     async def _retry(self, receipt: Receipt, reason: str, delay: timedelta) -> None:
         status = await self._end(receipt, self._queue.requeue, receipt.item.id, reason, delay)

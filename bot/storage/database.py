@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,6 +101,11 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def insert(self) -> Any:
+        """This database's INSERT construct, the one with ``on_conflict_do_…`` (upserts)."""
+        return pg_insert if self.dialect == "postgresql" else sqlite_insert
 
     def create_schema(self) -> None:
         """Tests only: tables straight from the models, stamped with the head revision.

@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, utcnow
@@ -43,7 +41,7 @@ class SendErrorCount(Base):
 class DeliveryStatusRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
-        self._upsert = _status_upsert(pg_insert if database.dialect == "postgresql" else sqlite_insert)
+        self._upsert = _status_upsert(database.insert)
 
     def _key(self, message_id: str) -> str:
         return self._db.identity.lookup_hash("message", message_id)
@@ -69,8 +67,7 @@ class DeliveryStatusRepository:
         # One atomic upsert: concurrent sends failing with the same new code must neither
         # collide on the primary key nor lose an increment.
         at = at or utcnow()
-        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        statement = insert(SendErrorCount).values(channel=channel, code=str(code)[:32], count=1, last_at=at)
+        statement = self._db.insert(SendErrorCount).values(channel=channel, code=str(code)[:32], count=1, last_at=at)
         statement = statement.on_conflict_do_update(
             index_elements=[SendErrorCount.channel, SendErrorCount.code],
             set_={"count": SendErrorCount.count + 1, "last_at": at},
@@ -98,7 +95,6 @@ class DeliveryStatusRepository:
                 select(SendErrorCount.code, SendErrorCount.count).where(SendErrorCount.channel == channel)
             )
             return {code: count for code, count in rows}
-
 
 
 def _status_upsert(insert: Any) -> Any:

@@ -42,8 +42,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,9 +136,8 @@ class DurableQueue:
         self._db = db
         self._model = table
         self._table: Table = table.__table__  # type: ignore[attr-defined]
-        self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
         self.max_attempts = max_attempts
-        self._statements = _Statements(self._table, self._insert, postgresql=db.dialect == "postgresql")
+        self._statements = _Statements(self._table, db.insert, postgresql=db.dialect == "postgresql")
         self._analyzed_at = float("-inf")
 
     @property

@@ -13,8 +13,6 @@ from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, Text, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UtcDateTime, utcnow
@@ -64,8 +62,7 @@ class SqlSharedKeyStore(SharedKeyStore):
     def put(self, namespace: str, key: str, value: str, ttl: timedelta | None = None) -> None:
         now = self._clock()
         expires = now + ttl if ttl is not None else None
-        insert = pg_insert if self._db.dialect == "postgresql" else sqlite_insert
-        statement = insert(SharedEntry).values(namespace=namespace, key=key, value=value, expires_at=expires)
+        statement = self._db.insert(SharedEntry).values(namespace=namespace, key=key, value=value, expires_at=expires)
         statement = statement.on_conflict_do_update(
             index_elements=[SharedEntry.namespace, SharedEntry.key],
             set_={"value": value, "expires_at": expires},

@@ -11,8 +11,6 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import Integer, bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
 
 from bot.storage.base import UtcDateTime, utcnow
@@ -47,7 +45,7 @@ class ConversationStateStore(ABC):
 class SqlConversationStateStore(ConversationStateStore):
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._upsert = _state_upsert(pg_insert if db.dialect == "postgresql" else sqlite_insert)
+        self._upsert = _state_upsert(db.insert)
 
     def load(self, person_id: int) -> dict[str, Any]:
         with self._db.session() as session:
