@@ -275,13 +275,10 @@ class DurableQueue:
                 item_id=item_id, status=status, at=utcnow(), reason=(reason or None) and reason[:MAX_ERROR],
             ))
 
-    def retry(self, item_id: int, reason: str, delay: timedelta) -> bool:
-        """Put a leased row back for a later try; after ``max_attempts`` it is given up. True if retried."""
-        return self.requeue(item_id, reason, delay) == QUEUED
-
     def requeue(self, item_id: int, reason: str, delay: timedelta) -> str | None:
-        """``retry``, telling what became of the row: QUEUED (tried again later), DEAD (its
-        attempts are used up) or None (it was not leased any more).
+        """Put a leased row back for a later try; after ``max_attempts`` it is given up. Returns
+        what became of the row: QUEUED (tried again later), DEAD (its attempts are used up) or
+        None (it was not leased any more).
 
         One conditional UPDATE: only a row still leased changes (a row another worker
         finished meanwhile stays finished)."""

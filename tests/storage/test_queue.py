@@ -9,7 +9,7 @@ from sqlalchemy import event, select, text
 
 from bot.storage import queue as queue_module
 from bot.storage.base import utcnow
-from bot.storage.queue import DONE, DurableQueue, InboxItem, OutboxItem, queue_hash
+from bot.storage.queue import DEAD, DONE, QUEUED, DurableQueue, InboxItem, OutboxItem, queue_hash
 
 
 def inbox(db, **kw) -> DurableQueue:
@@ -110,10 +110,10 @@ def test_retry_waits_then_gives_up_and_lets_the_key_go_on(db):
     q.accept("whatsapp", "m1", "K", {"n": 1})
     q.accept("whatsapp", "m2", "K", {"n": 2})
     [item] = q.claim("w")
-    assert q.retry(item.id, "429", timedelta(seconds=10))
+    assert q.requeue(item.id, "429", timedelta(seconds=10)) == QUEUED
     assert q.claim("w") == []  # not yet available, and it still blocks m2
     [item] = q.claim("w", now=utcnow() + timedelta(seconds=11))
-    assert not q.retry(item.id, "429 again", timedelta(seconds=10))  # second attempt was the last
+    assert q.requeue(item.id, "429 again", timedelta(seconds=10)) == DEAD  # second attempt was the last
     assert q.dead() == [(item.id, "whatsapp", "429 again")]
     [nxt] = q.claim("w")
     assert nxt.payload == {"n": 2}
