@@ -137,7 +137,11 @@ class ActionJobSearch(LocationMixin, GuidanceMixin, TerraProAction):
             text=lead + "\n" + self.topic_text(tracker, "job_search", territoire),
             buttons=buttons + [self.referent_button(tracker)],
         )
-        return events + [SlotSet(slots.FILIERE, filiere), SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
+        # The trade is now the thread: « c payant ? » is about its nearest course, not one shown before.
+        return events + [
+            SlotSet(slots.FILIERE, filiere), SlotSet(slots.SHOWN_COURSE, None),
+            SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0),
+        ]
 
 
 class ActionEntrepreneurship(LocationMixin, GuidanceMixin, TerraProAction):

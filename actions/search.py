@@ -69,6 +69,24 @@ class LocationMixin:
         return Where(remembered, remembered.territoire if remembered else tracker.get_slot(slots.TERRITOIRE)), []
 
 
+class NearestCourse:
+    """The course a follow-up is about when none was shown yet."""
+
+    def nearest_course(self: Any, tracker: Tracker, where: Where, filiere: str | None) -> Course | None:
+        results = self.services.search.search(
+            query_text(tracker), lieu=where.place.commune if where.place else None,
+            territoire=where.territoire, filiere=filiere, limit=KEPT_RESULTS,
+        )
+        local = in_territory([r.course for r in results], where.territoire)
+        return local[0] if local else None
+
+    def course_of_the_trade(self: Any, tracker: Tracker, where: Where) -> Course | None:
+        """« c payant ? », « c où ? » right after a trade was talked about without a course
+        being shown (« un apprentissage en cuisine »): the nearest course of that trade."""
+        filiere = tracker.get_slot(slots.FILIERE)
+        return self.nearest_course(tracker, where, filiere) if filiere else None
+
+
 def _place_of_bassin(places: tuple[Place, ...], name: str) -> Place | None:
     wanted = name.casefold()
     return next((p for p in places if p.bassin.casefold() == wanted), None)
@@ -239,7 +257,7 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFacts, TerraProAction):
+class ActionTrainingDetails(LocationMixin, NearestCourse, TerritoryMixin, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_training_details"
 
@@ -255,14 +273,11 @@ class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFacts, TerraPro
             course = pick_result(last_courses(self, tracker), commune=place.commune)
             filiere = filiere or tracker.get_slot(slots.FILIERE)
         if course is None and (filiere or centre):
-            results = self.services.search.search(
-                query_text(tracker), lieu=place.commune if place else None,
-                territoire=where.territoire, filiere=filiere, limit=KEPT_RESULTS,
-            )
-            local = in_territory([r.course for r in results], where.territoire)
-            course = local[0] if local else None
+            course = self.nearest_course(tracker, where, filiere)
         if course is None:
-            course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+            course = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "") or self.course_of_the_trade(
+                tracker, where
+            )
         if course is None:
             return events + self.ask_which_course(dispatcher, tracker)
         aspect = self.services.phrases.aspect(query_text(tracker))
@@ -271,7 +286,7 @@ class ActionTrainingDetails(LocationMixin, TerritoryMixin, CourseFacts, TerraPro
         return events + self.show_details(dispatcher, tracker, course)
 
 
-class ActionCentreInfo(LocationMixin, CourseFacts, TerraProAction):
+class ActionCentreInfo(LocationMixin, NearestCourse, CourseFacts, TerraProAction):
     def name(self) -> str:
         return "action_centre_info"
 
@@ -281,6 +296,8 @@ class ActionCentreInfo(LocationMixin, CourseFacts, TerraProAction):
         place = where.place
         centre = self.entity(tracker, "centre")
         shown = catalogue.by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+        if not centre and shown is None and not where.named:
+            shown = self.course_of_the_trade(tracker, where)
         if not centre:
             # A place said now wins; else "ce centre" is the one just shown.
             if place is not None and (where.named or shown is None):

@@ -281,3 +281,14 @@ async def test_stop_still_works_after_the_question(unknown, services):
     assert "annonces" in unknown.text
     with services.db.session() as session:
         assert session.scalars(select(Subscription)).first() is None
+
+
+async def test_after_a_trade_named_with_a_job_search_follow_ups_are_about_its_nearest_course(savoyard, bignonois):
+    await savoyard.say("je suis a chambery jcherche un apprentissage en cuisine")
+    await savoyard.say("c ou")  # nothing shown yet: the trade's nearest course, not any centre of Chambéry
+    assert "Bourg-Saint-Maurice" in savoyard.text and "CIO" not in savoyard.text
+    await savoyard.say("c payant?")
+    assert "Bac pro cuisine" in savoyard.text and "Gratuit" in savoyard.text
+    await bignonois.say("je cherche un apprentissage en mecanique")
+    await bignonois.say("c combien")
+    assert "FCFA" in bignonois.text and no_savoie(bignonois.text)
