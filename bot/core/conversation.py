@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any, Protocol
 
 from bot.catalogue.model import Place
@@ -26,6 +27,7 @@ from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
 from bot.core.phrases import PhraseLists
 from bot.core.policy import FALLBACK, next_action
 from bot.core.ports import TurnRecorder, turn_facts
+from bot.core.pump import current_receipt
 from bot.core.safety import SafetyDesk
 from bot.core.texts import Texts
 from bot.storage.database import connection_lost
@@ -136,7 +138,7 @@ class ConversationService:
             self.flood_dropped += 1
             return []
         # One person's messages are handled one at a time, in order.
-        async with self._locks.hold(f"{message.channel}:{message.user_id}"):
+        async with self._one_at_a_time(message):
             try:
                 return await self._in_turn(lambda: self._turn(message), settle)
             except Exception as exc:  # one place turns any failure into a polite answer
@@ -145,6 +147,16 @@ class ConversationService:
                 log.exception("turn failed (%s)", exc.__class__.__name__)
                 # The turn was rolled back; the apology is queued in a transaction of its own.
                 return await self._in_turn(_constant([Reply(user_message_for(exc))]), settle)
+
+    def _one_at_a_time(self, message: IncomingMessage) -> AbstractAsyncContextManager[object]:
+        """The person's lock, unless the message comes from a queue row keyed by this person:
+        the queue already leases that key's rows one at a time, in order, across processes,
+        and the lock would only repeat it (two Redis round trips per message on scale-out)."""
+        key = f"{message.channel}:{message.user_id}"
+        receipt = current_receipt()
+        if receipt is not None and receipt.keyed_by(key):
+            return nullcontext()
+        return self._locks.hold(key)
 
     async def _in_turn(self, turn: Callable[[], Awaitable[list[Reply]]], settle: Settle | None) -> list[Reply]:
         async def settled() -> list[Reply]:

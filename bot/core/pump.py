@@ -66,6 +66,11 @@ class Receipt:
         row is ended without it."""
         self.along.append(write)
 
+    def keyed_by(self, key: str) -> bool:
+        """Whether this row's queue key is ``key``: the queue then hands out that key's rows
+        one at a time, in order, in every process (see bot.storage.queue)."""
+        return self.item.key == self.queue.key_hash(key)
+
     def finish_within(self) -> None:
         """Mark the row done inside the caller's unit of work (joins its transaction)."""
         self.queue.finish(self.item.id)
@@ -364,6 +369,8 @@ class QueuePump:
         it must never run again) with the deferred bookkeeping, in one transaction."""
         along = receipt.along
         if receipt.finished:
+            if not along:
+                return None  # nothing left to write: no transaction, no thread hop
             end = _nothing
         try:
             return await asyncio.to_thread(self._queue.together, along, end, *args)

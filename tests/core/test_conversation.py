@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_services
-from bot.core.messages import Location, MessageKind
+from bot.core.messages import IncomingMessage, Location, MessageKind
+from bot.core.pump import Receipt, handling
+from bot.storage.locks import InProcessUserLocks, UserLocks
 from bot.storage.models import ConversationState, HandoffTicket, Person, Subscription, UnansweredQuestion
+from bot.storage.queue import DurableQueue, InboxItem, QueueItem
 from tests.core.conftest import BIGNONA_WHATSAPP, TODAY, Chat
 
 
@@ -281,3 +285,37 @@ async def test_a_lost_database_connection_is_raised_for_a_retry_not_apologised_f
     monkeypatch.setattr(services.persons, "get_or_create", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bug")))
     [apology] = await services.conversation.handle(message)  # any other failure: a polite answer
     assert apology.text
+
+
+class RecordingLocks(UserLocks):
+    def __init__(self) -> None:
+        self.inner = InProcessUserLocks()
+        self.held: list[str] = []
+
+    def hold(self, key: str):
+        self.held.append(key)
+        return self.inner.hold(key)
+
+
+async def test_a_queue_row_keyed_by_the_person_is_not_locked_again(services):
+    """The inbox leases one person's rows one at a time, in order, across processes: a turn
+    from such a row needs no per-person lock. Anything else (the terminal, a row keyed by
+    someone else) still takes it."""
+    locks = RecordingLocks()
+    services.storage.locks = locks
+    conversation = services.conversation
+    inbox = DurableQueue(services.db, InboxItem)
+    person = f"whatsapp:{BIGNONA_WHATSAPP}"
+
+    def row(key: str) -> Receipt:
+        item = QueueItem(1, "whatsapp", "wamid.1", inbox.key_hash(key), {}, 1, datetime.now(timezone.utc))
+        return Receipt(item, inbox)
+
+    message = IncomingMessage("whatsapp", BIGNONA_WHATSAPP, text="bonjour")
+    with handling(row(person)):
+        assert await conversation.handle(message)
+    assert locks.held == []
+    with handling(row("whatsapp:221770000099")):
+        await conversation.handle(message)
+    await conversation.handle(message)
+    assert locks.held == [person, person]
