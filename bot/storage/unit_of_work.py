@@ -12,11 +12,11 @@ The scope lives in a context variable: each asyncio task / thread has its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ class _Scope:
     db: Database
     session: Session
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
 
 _current: ContextVar[_Scope | None] = ContextVar("terrapro_unit_of_work", default=None)
@@ -40,6 +41,14 @@ def current_session(db: Database) -> Session | None:
     """The session of the unit of work in progress on ``db``, if any."""
     scope = _current.get()
     return scope.session if scope is not None and scope.db is db else None
+
+
+def memo(db: Database) -> dict[Hashable, Any] | None:
+    """What repositories remember for the unit of work in progress on ``db`` (None outside
+    one): a turn looks its person up several times; the first read serves the others.
+    Whatever writes a remembered row must update or drop its entry."""
+    scope = _current.get()
+    return scope.memo if scope is not None and scope.db is db else None
 
 
 @contextmanager

@@ -3,10 +3,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from bot.core.errors import BadInput
 from bot.storage.persons import PersonRepository
 from bot.storage.records import PersonRecord
+from bot.storage.unit_of_work import unit_of_work
 
 
 @pytest.fixture
@@ -112,3 +114,31 @@ def test_record_is_frozen(persons):
     person = persons.get_or_create("cli", "a")
     with pytest.raises(AttributeError):
         person.language = "wo"  # type: ignore[misc]
+
+
+def test_a_unit_of_work_reads_its_person_once_and_sees_its_own_writes(persons, db):
+    """A turn asks for its person several times: one SELECT serves them all, and what the
+    turn writes (language, last message, erasure) is what the next look-up returns."""
+    created = persons.get_or_create("whatsapp", "221770000042")
+    selects: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "persons" in statement:
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        at = datetime(2026, 11, 27, 8, 0, tzinfo=timezone.utc)
+        with unit_of_work(db):
+            assert persons.get_or_create("whatsapp", "221770000042") == created
+            assert persons.find("whatsapp", "221770000042") == created
+            assert len(selects) == 1
+            assert persons.update(created.id, language="wo").language == "wo"
+            assert persons.find("whatsapp", "221770000042").language == "wo"
+            persons.touch_inbound("whatsapp", "221770000042", at, create=False)
+            assert persons.find("whatsapp", "221770000042").last_inbound_at == at
+            persons.delete_everything(created.id)
+            assert persons.find("whatsapp", "221770000042") is None
+        assert persons.find("whatsapp", "221770000042") is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
