@@ -7,6 +7,7 @@ time, so a search is a few dictionary look-ups and rapidfuzz calls.
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -75,6 +76,9 @@ class CatalogueSearch:
     def __init__(self, catalogue: Catalogue, synonyms: dict[str, str] | None = None) -> None:
         self.catalogue = catalogue
         self._courses = catalogue.courses
+        # The last query analysed in this thread: a turn analyses its message twice (where
+        # the person is, then the search itself). One entry per thread, nothing older kept.
+        self._last = threading.local()
         codes = set(catalogue.filiere_by_code)
         centres = set(catalogue.centres)
         communes = {p.commune: p for p in catalogue.places}
@@ -207,6 +211,14 @@ class CatalogueSearch:
     # -- understanding ---------------------------------------------------------
 
     def analyse(self, query: str) -> QueryAnalysis:
+        last = getattr(self._last, "analysis", None)
+        if last is not None and last[0] == query:
+            return last[1]  # type: ignore[no-any-return]
+        analysis = self._analyse(query)
+        self._last.analysis = (query, analysis)
+        return analysis
+
+    def _analyse(self, query: str) -> QueryAnalysis:
         words = tokens(query or "")
         stop = [self._is_stop(w) for w in words]
         # One longest-first pass over every kind: "cfp abene" is the centre, "abene" alone the commune.

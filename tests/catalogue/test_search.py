@@ -124,3 +124,16 @@ def test_search_is_fast(engine):
     rate = 5 * len(queries) / (time.perf_counter() - started)
     # The target is 500/s (bench/search_bench.py); half of it here so a busy CI box does not flake.
     assert rate >= 250, rate
+
+
+def test_a_query_analysed_twice_in_a_row_is_analysed_once(engine, monkeypatch):
+    """A turn analyses its message for the place, then for the search: the second is free."""
+    calls: list[str] = []
+    analyse = engine._analyse
+    monkeypatch.setattr(engine, "_analyse", lambda q: calls.append(q) or analyse(q))
+    first = engine.analyse("formation couture a bignona")
+    assert engine.analyse("formation couture a bignona") is first
+    other = engine.analyse("solaire")
+    assert other.filieres != first.filieres
+    assert engine.analyse("formation couture a bignona") == first
+    assert calls == ["formation couture a bignona", "solaire", "formation couture a bignona"]
