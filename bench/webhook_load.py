@@ -73,16 +73,25 @@ def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
-def postgres_pids() -> list[int]:
+def pids_named(*names: str) -> list[int]:
     pids = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                if (entry / "comm").read_text().strip() in names:
                     pids.append(int(entry.name))
             except OSError:
                 pass
     return pids
+
+
+def postgres_pids() -> list[int]:
+    return pids_named("postgres", "postmaster")
+
+
+def redis_pids() -> list[int]:
+    """The local Redis server (the whole server: other clients would count too)."""
+    return pids_named("redis-server")
 
 
 def rss_mb(pid: int) -> float:
@@ -211,7 +220,8 @@ def main() -> int:
         total = args.burst or int(args.rate * args.seconds)
         built = requests(args.people, total)
         server_pids = [s.proc.pid for s in servers if s.proc]
-        cpu_before = (cpu_seconds(server_pids), cpu_by_pid(postgres_pids()), time.process_time())
+        cpu_before = (cpu_seconds(server_pids), cpu_by_pid(postgres_pids()), time.process_time(),
+                      cpu_by_pid(redis_pids()))
         t0 = time.monotonic()
         loop = asyncio.new_event_loop()
         offering = loop.create_task(offer(ports, built, None if args.burst else args.rate))
@@ -225,7 +235,8 @@ def main() -> int:
             peak_rss = max(peak_rss, sum(rss_mb(s.proc.pid) for s in servers if s.proc))
         got = answers(graph)
         t_end = max(got.values()) if got else time.monotonic()
-        cpu_after = (cpu_seconds(server_pids), cpu_by_pid(postgres_pids()), time.process_time())
+        cpu_after = (cpu_seconds(server_pids), cpu_by_pid(postgres_pids()), time.process_time(),
+                     cpu_by_pid(redis_pids()))
     finally:
         for server in servers:
             server.stop()
@@ -247,9 +258,11 @@ def main() -> int:
           f"mean {statistics.fmean(latencies) * 1000 if latencies else float('nan'):.0f} ms; "
           f"servers' peak RSS {peak_rss:.0f} MB")
     per = 1000 / max(1, len(latencies))
-    spent = [cpu_after[0] - cpu_before[0], cpu_spent(cpu_before[1], cpu_after[1]), cpu_after[2] - cpu_before[2]]
-    print(f"CPU per answered message: servers {spent[0] * per:.1f} ms, PostgreSQL {spent[1] * per:.1f} ms, "
-          f"load generator + fake Graph API {spent[2] * per:.1f} ms (the machine's cores are shared by all three)")
+    spent = [cpu_after[0] - cpu_before[0], cpu_spent(cpu_before[1], cpu_after[1]), cpu_after[2] - cpu_before[2],
+             cpu_spent(cpu_before[3], cpu_after[3])]
+    redis = f", Redis {spent[3] * per:.1f} ms" if args.setup == "pg2" else ""
+    print(f"CPU per answered message: servers {spent[0] * per:.1f} ms, PostgreSQL {spent[1] * per:.1f} ms{redis}, "
+          f"load generator + fake Graph API {spent[2] * per:.1f} ms (the machine's cores are shared by all of them)")
     return 0 if lost == 0 else 1
 
 
