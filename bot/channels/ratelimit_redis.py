@@ -18,7 +18,10 @@ that interval, so no window of its clock sees more than ``capacity`` sends.
   by default, longer than any channel's HTTP timeout): a process killed mid-send
   holds its slots for that long at most, instead of forever. ``done()`` rescores
   the member to finished + window; ``cancel()`` (nothing sent) removes it. A
-  script admits a send when fewer than ``capacity`` members remain.
+  script admits a send when fewer than ``capacity`` members remain. The rescoring
+  rides on the process's next acquire script (one Redis call per send instead of
+  two), or goes on its own within ``FINISH_FLUSH`` when no send follows: a slot is
+  then held a little longer than needed, never shorter.
 - **Spacing**: the next bulk start (1/rate grid), shared, so two processes do not
   start their broadcasts in the same instant.
 - **Priority lane**: a waiting priority sender registers in a second sorted set,
@@ -52,6 +55,7 @@ import asyncio
 import itertools
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -67,6 +71,7 @@ log = logging.getLogger(__name__)
 KEY_PREFIX = "terrapro:rate:"
 IN_FLIGHT_LEASE = 30.0
 BULK_TICK = 0.01  # how often a bulk waiter looks again while a priority sender waits
+FINISH_FLUSH = 0.02  # finished slots not carried by an acquire within this time are rescored alone
 MIN_BACKOFF = 0.05
 MAX_BACKOFF = 2.0
 OUTAGE_LOG_EVERY = 60.0
@@ -81,7 +86,8 @@ local function f(x) return string.format('%.6f', x) end
 
 # KEYS: slots, priority waiters, bulk pause, next bulk start.
 # ARGV: lane, capacity, window, spacing, lease, slot member, waiter member, waiter ttl,
-#       keep waiter ('1': more priority senders wait in that process), bulk tick.
+#       keep waiter ('1': more priority senders wait in that process), bulk tick,
+#       then the members of this process's sends finished since its last call (rescored first).
 # Returns {1, '0'} (the slot is ours) or {0, seconds to wait}.
 _ACQUIRE = _NOW + """
 local priority = ARGV[1] == 'priority'
@@ -90,6 +96,10 @@ local window = tonumber(ARGV[3])
 local spacing = tonumber(ARGV[4])
 local lease = tonumber(ARGV[5])
 local waiter_ttl = tonumber(ARGV[8])
+if #ARGV > 10 then
+  for i = 11, #ARGV do redis.call('ZADD', KEYS[1], f(now + window), ARGV[i]) end
+  redis.call('PEXPIRE', KEYS[1], math.ceil((lease + window) * 1000) + 1000)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', f(now))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', f(now))
 local next_start = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -124,12 +134,14 @@ end
 return {1, '0'}
 """
 
-# KEYS: slots, next bulk start. ARGV: member, used ('1'/'0'), window, spacing, lease.
+# KEYS: slots, next bulk start. ARGV: member, used ('1'/'0'), window, spacing, lease, then
+# (used only) more finished members.
 _RELEASE = _NOW + """
 local window = tonumber(ARGV[3])
 local lease = tonumber(ARGV[5])
 if ARGV[2] == '1' then
   redis.call('ZADD', KEYS[1], f(now + window), ARGV[1])
+  for i = 6, #ARGV do redis.call('ZADD', KEYS[1], f(now + window), ARGV[i]) end
   redis.call('PEXPIRE', KEYS[1], math.ceil((lease + window) * 1000) + 1000)
   return 1
 end
@@ -251,7 +263,7 @@ class RedisSlot:
     async def done(self) -> None:
         if self._open:
             self._open = False
-            await self._limiter._release(self._member, used=True)
+            self._limiter._finished(self._member)
 
     async def cancel(self) -> None:
         if self._open:
@@ -300,6 +312,11 @@ class RedisWindowLimiter:
         self._priority_waiting = 0
         self._gates: dict[Lane, asyncio.Lock] = {}
         self._gate_loop: asyncio.AbstractEventLoop | None = None
+        # Slots whose send is over, to rescore on the next script call (see the module docstring).
+        self._done: list[str] = []
+        self._done_lock = threading.Lock()
+        self._flush_pending = False
+        self._flushing: set[asyncio.Task[None]] = set()
 
     @property
     def rate(self) -> float:
@@ -334,9 +351,11 @@ class RedisWindowLimiter:
         keys = [self._slots_key, self._waiters_key, self._pause_key, self._next_key]
         while True:
             keep = "1" if lane is Lane.PRIORITY and self._priority_waiting > 1 else "0"
+            # If this call fails for good (shutdown with Redis gone), those slots free with their lease.
             reply = await self._backend.run(self._backend.acquire, keys, [
                 lane.value, self.capacity, _fmt(self.window), _fmt(self._spacing), _fmt(self._lease),
                 member, self._instance, _fmt(self._waiter_ttl), keep, _fmt(self._bulk_tick),
+                *self._take_done(),
             ])
             if not isinstance(reply, list) or len(reply) != 2:
                 raise TypeError("unexpected reply from the rate limit script")
@@ -345,10 +364,37 @@ class RedisWindowLimiter:
                 return RedisSlot(self, member)
             await self._sleep(min(_seconds(wait), self._max_sleep))
 
-    async def _release(self, member: str, *, used: bool) -> None:
+    def _finished(self, member: str) -> None:
+        """A send is over: its slot is rescored by the next acquire, else within FINISH_FLUSH."""
+        with self._done_lock:
+            self._done.append(member)
+            if self._flush_pending:
+                return
+            self._flush_pending = True
+        asyncio.get_running_loop().call_later(FINISH_FLUSH, self._start_flush)
+
+    def _take_done(self) -> list[str]:
+        with self._done_lock:
+            done, self._done = self._done, []
+            return done
+
+    def _start_flush(self) -> None:
+        with self._done_lock:
+            self._flush_pending = False
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
+        """Rescore the finished slots no acquire has carried yet (also on shutdown)."""
+        done = self._take_done()
+        if done:
+            await self._release(done[0], used=True, more=done[1:])
+
+    async def _release(self, member: str, *, used: bool, more: Sequence[str] = ()) -> None:
         try:
             await self._backend.run(self._backend.release, [self._slots_key, self._next_key], [
-                member, "1" if used else "0", _fmt(self.window), _fmt(self._spacing), _fmt(self._lease),
+                member, "1" if used else "0", _fmt(self.window), _fmt(self._spacing), _fmt(self._lease), *more,
             ])
         except RateLimiterUnavailable:
             # The send is over; its slot frees when its lease ends (later than needed, never earlier).
@@ -413,12 +459,15 @@ class RedisRateLimits:
         self._waiter_ttl = waiter_ttl
         self._bulk_tick = bulk_tick
         self._sleep = sleep
+        self._windows: list[RedisWindowLimiter] = []
 
     def window(self, scope: str, rate: float, *, window: float = 1.0) -> RedisWindowLimiter:
-        return RedisWindowLimiter(
+        limiter = RedisWindowLimiter(
             self._backend, scope, rate, window=window, lease=self._lease, waiter_ttl=self._waiter_ttl,
             bulk_tick=self._bulk_tick, prefix=self._prefix, sleep=self._sleep,
         )
+        self._windows.append(limiter)
+        return limiter
 
     def pacer(self, scope: str, rate: float, burst: int) -> RedisPacer:
         return RedisPacer(
@@ -430,6 +479,8 @@ class RedisRateLimits:
 
     async def aclose(self) -> None:
         self.close()
+        for limiter in self._windows:  # finished slots still to rescore: free them in time
+            await limiter.flush()
         await self._backend.client.aclose()
 
 

@@ -14,7 +14,7 @@ import pytest
 import redis.asyncio
 
 from bot.channels.ratelimit import InProcessRateLimits, RateLimits, SendLimiter
-from bot.channels.ratelimit_redis import RateLimiterUnavailable, RedisRateLimits
+from bot.channels.ratelimit_redis import FINISH_FLUSH, RateLimiterUnavailable, RedisRateLimits
 from bot.core.outbound import Lane
 from bot.storage.redis_client import connect_async
 from tests.conftest import REDIS_URL
@@ -229,3 +229,25 @@ async def test_a_cancelled_slot_gives_its_place_back(two_processes):
         await (await window_a.acquire(Lane.PRIORITY)).cancel()  # nothing was sent
     await (await window_b.acquire(Lane.PRIORITY)).done()
     assert time.monotonic() - started < 0.2
+
+
+async def test_a_finished_send_is_rescored_by_the_next_acquire_or_soon_after(two_processes, async_redis_client):
+    """One script call per send: the slot of a finished send is rescored (finish + window) by the
+    process's next acquire; with no send after it, by a call of its own within FINISH_FLUSH."""
+    a, _ = two_processes
+    limiter = a.window(SCOPE, 10, window=0.5)
+    key = f"terrapro:rate:{{{SCOPE}}}:slots"
+
+    async def ahead() -> list[float]:  # seconds until each slot frees, by Redis's clock
+        seconds, micros = await async_redis_client.time()
+        now = seconds + micros / 1e6
+        return sorted(score - now for _, score in await async_redis_client.zrange(key, 0, -1, withscores=True))
+
+    await (await limiter.acquire(Lane.PRIORITY)).done()
+    assert (await ahead())[0] > 20  # still in flight as far as Redis knows: no call of its own yet
+    second = await limiter.acquire(Lane.PRIORITY)
+    first_frees, second_frees = await ahead()
+    assert 0.4 < first_frees <= 0.5 and second_frees > 20  # the acquire carried the first one's end
+    await second.done()
+    await asyncio.sleep(FINISH_FLUSH + 0.05)
+    assert all(0.3 < s <= 0.5 for s in await ahead())
