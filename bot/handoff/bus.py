@@ -22,7 +22,7 @@ from typing import Protocol
 from bot.core.pump import QueuePump, current_receipt
 from bot.handoff.notifications import Notification
 from bot.storage.database import Database
-from bot.storage.unit_of_work import current_session
+from bot.storage.unit_of_work import in_unit_of_work
 
 
 class NotificationBus(Protocol):
@@ -38,7 +38,7 @@ class OutboxBus:
         self._pump = pump
 
     async def publish(self, notification: Notification, *, once_key: str | None = None) -> None:
-        if current_session(self._db) is not None:
+        if in_unit_of_work(self._db):
             self.stage(notification, once_key=once_key)
             return
         await self._pump.deliver(notification.channel, _dedupe_id(once_key), *_row(notification))

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.identity import IdentityProtector
-from bot.storage.unit_of_work import current_session
+from bot.storage.unit_of_work import current_connection, current_session
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Connections kept open per process on PostgreSQL, and allowed beyond that at a peak
@@ -134,8 +134,10 @@ class Database:
         with self.engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
 
-    def new_session(self) -> Session:
-        return self._sessions()
+    def new_session(self, *, bind: Connection | None = None) -> Session:
+        """``bind``: a connection already in a transaction (a unit of work's); the session works
+        inside it and never commits it."""
+        return self._sessions() if bind is None else self._sessions(bind=bind)
 
     @contextmanager
     def session(self, *, savepoint: bool = False) -> Iterator[Session]:
@@ -171,9 +173,9 @@ class Database:
         """A transaction for Core statements only (the queues, statuses): committed on
         success. Cheaper than ``session()``, which builds an ORM session for each; inside
         a unit of work it joins the turn's transaction all the same."""
-        joined = current_session(self)
+        joined = current_connection(self)
         if joined is not None:
-            yield joined.connection()
+            yield joined
             return
         with self.writing(), self.engine.begin() as connection:
             yield connection

@@ -1,0 +1,42 @@
+"""One transaction per unit of work; an ORM session only when a repository needs one."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.storage.models import Person
+from bot.storage.persons import PersonRepository
+from bot.storage.queue import DurableQueue, InboxItem
+from bot.storage.unit_of_work import unit_of_work
+
+
+def count_rows(db, model) -> int:
+    with db.connection() as connection:
+        return connection.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_core_statements_alone_make_no_orm_session(db, monkeypatch):
+    made: list[object] = []
+    new_session = db.new_session
+    monkeypatch.setattr(db, "new_session", lambda **kw: made.append(kw) or new_session(**kw))
+    inbox = DurableQueue(db, InboxItem)
+    with unit_of_work(db):
+        inbox.accept("whatsapp", "wamid.1", "whatsapp:1", {"n": 1})
+        inbox.accept("whatsapp", "wamid.2", "whatsapp:1", {"n": 2})
+    assert made == [] and count_rows(db, InboxItem) == 2
+
+
+def test_orm_and_core_writes_commit_together_or_not_at_all(db):
+    persons, inbox = PersonRepository(db), DurableQueue(db, InboxItem)
+    with unit_of_work(db):
+        created = persons.get_or_create("telegram", "1001")  # ORM (a new row)
+        # A Core read in the same transaction sees what the ORM wrote.
+        assert persons.find("telegram", "1001").id == created.id
+        inbox.accept("telegram", "u1", "telegram:1001", {"n": 1})
+    assert count_rows(db, Person) == 1 and count_rows(db, InboxItem) == 1
+
+    with pytest.raises(RuntimeError), unit_of_work(db):
+        persons.get_or_create("telegram", "1002")
+        inbox.accept("telegram", "u2", "telegram:1002", {"n": 2})
+        raise RuntimeError("the turn failed")
+    assert count_rows(db, Person) == 1 and count_rows(db, InboxItem) == 1
