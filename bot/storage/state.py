@@ -10,8 +10,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Integer, bindparam, delete
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy import Integer, bindparam, delete, select
 
 from bot.storage.base import UtcDateTime, utcnow
 from bot.storage.database import Database
@@ -48,22 +47,16 @@ class SqlConversationStateStore(ConversationStateStore):
         self._upsert = _state_upsert(db.insert)
 
     def load(self, person_id: int) -> dict[str, Any]:
-        with self._db.session() as session:
-            row = session.get(ConversationState, person_id)
-            return dict(row.data) if row is not None and row.data else {}
+        with self._db.connection() as connection:
+            data = connection.execute(_LOAD, {"person_id": person_id}).scalar()
+        return dict(data) if data else {}
 
     def save(self, person_id: int, data: dict[str, Any]) -> None:
         # Round-trip through JSON so the stored value never aliases the caller's dict.
         stored = json.loads(_check_serialisable(data))
-        with self._db.session() as session:
-            row = session.identity_map.get(identity_key(ConversationState, person_id))
-            if row is not None:  # loaded in this session (the SQL-only path): keep it current
-                row.data = stored
-                row.version = row.version + 1
-                row.updated_at = utcnow()
-                return
-            # Else one statement instead of a SELECT then an INSERT or UPDATE, every turn.
-            session.connection().execute(self._upsert, dict(person_id=person_id, data=stored, at=utcnow()))
+        # One statement instead of a SELECT then an INSERT or UPDATE, every turn.
+        with self._db.connection() as connection:
+            connection.execute(self._upsert, dict(person_id=person_id, data=stored, at=utcnow()))
 
     def version(self, person_id: int) -> int:
         """How many times the state was saved (0: never)."""
@@ -74,6 +67,11 @@ class SqlConversationStateStore(ConversationStateStore):
     def delete(self, person_id: int) -> None:
         with self._db.session() as session:
             session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
+
+
+_LOAD = select(ConversationState.__table__.c.data).where(
+    ConversationState.__table__.c.person_id == bindparam("person_id")
+)
 
 
 def _state_upsert(insert: Any) -> Any:

@@ -35,8 +35,8 @@ class TurnFactRepository:
         # Figures must never cost a young person their answer: failures are logged, not raised.
         try:
             now = at or utcnow()
-            with self._db.session() as session:
-                session.connection().execute(_INSERT, dict(
+            with self._db.connection() as connection:
+                connection.execute(_INSERT, dict(
                     at=now, week=week_number(now), person_id=facts.person_id, channel=facts.channel[:16],
                     territoire=(facts.territoire or None), bassin=(facts.bassin or None),
                     intent=(facts.intent or "?")[:64], filiere=(facts.filiere or None), answered=facts.answered,

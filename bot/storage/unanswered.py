@@ -42,8 +42,8 @@ class UnansweredRepository:
             person_id=person_id, text=cleaned, intent=(intent or "")[:64], confidence=confidence,
             language=(language or "fr")[:2], created_at=utcnow(),
         )
-        with self._db.session() as session:
-            new_id = session.connection().execute(_INSERT, values).scalar_one()
+        with self._db.connection() as connection:
+            new_id = connection.execute(_INSERT, values).scalar_one()
         return UnansweredRecord(id=new_id, **values)
 
     def recent(self, limit: int = 100) -> list[UnansweredRecord]:
