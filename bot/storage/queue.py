@@ -83,6 +83,7 @@ class _QueueRow:
 
 
 _UNFINISHED_SQL = text("status IN ('queued', 'leased')")
+_LEASED_SQL = text("status = 'leased'")
 
 
 def _unfinished(table: Any) -> Any:
@@ -100,6 +101,10 @@ def _table_args(name: str) -> tuple[Any, ...]:
         # What a claim walks, oldest first: only the unfinished rows, however many are kept done.
         Index(f"ix_{name}_open", "id", postgresql_where=_UNFINISHED_SQL, sqlite_where=_UNFINISHED_SQL),
         Index(f"ix_{name}_finished", "finished_at"),
+        # At most one leased row per key, whatever the processes do at once: two writers that
+        # both saw nothing pending cannot both lease (the second waits for the first's commit,
+        # then conflicts and writes its row queued).
+        Index(f"ux_{name}_leased_key", "key", unique=True, postgresql_where=_LEASED_SQL, sqlite_where=_LEASED_SQL),
     )
 
 
@@ -178,13 +183,13 @@ class DurableQueue:
             if worker is None:
                 row = connection.execute(statements.insert_queued, params).first()
             else:
-                if self._db.dialect == "postgresql":
-                    # Two processes writing the same person's rows at once would both see
-                    # "nothing pending": the second waits for the first's commit (and its
-                    # INSERT, a statement of its own, then sees that row).
-                    connection.execute(statements.lock_key, {"key": hashed_key})
                 params.update(lease_until=now + lease, worker=worker[:64])
                 row = connection.execute(statements.insert_leased_if_first, params).first()
+                if row is None:
+                    # A conflict: the platform's id was seen before, or another writer leased this
+                    # key's row at the same moment (the unique index on leased keys made this INSERT
+                    # wait for its commit). Written queued, it waits its turn; a duplicate is refused again.
+                    row = connection.execute(statements.insert_queued, params).first()
         if row is None:  # a conflict returns no row: the platform's id was seen before
             return False, None
         if row.status != LEASED:
@@ -350,7 +355,6 @@ class _Statements:
             lease_until=case((pending, None), else_=bindparam("lease_until", type_=UtcDateTime())),
             leased_by=case((pending, None), else_=bindparam("worker", type_=String())),
         ).on_conflict_do_nothing().returning(*returning)
-        self.lock_key = select(func.pg_advisory_xact_lock(func.hashtext(key)))
         # Claims: the oldest unfinished row of each key, from the partial index (unfinished
         # rows only): the cost follows the backlog, never the history, nor one person's long queue.
         ready = or_(

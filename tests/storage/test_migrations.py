@@ -158,3 +158,22 @@ def test_rows_left_sending_before_0008_count_as_attempted(empty_db):
         conn.execute(text("UPDATE broadcast_recipients SET status = 'uncertain'"))
     with pytest.raises(IntegrityError), empty_db.engine.begin() as conn:
         conn.execute(text("UPDATE broadcast_recipients SET status = 'lost'"))
+
+
+def test_0011_keeps_one_leased_row_per_key_and_refuses_a_second(empty_db):
+    """Rows leased twice for one key before 0011 (none while the rule held): the oldest keeps
+    its lease, the others go back to the queue; afterwards the database refuses a second one."""
+    schema.upgrade(empty_db, "0010_drop_processed_messages")
+    insert = text(
+        "INSERT INTO inbox_items (id, channel, dedupe_id, key, status, attempts, available_at, created_at) "
+        "VALUES (:id, 'whatsapp', :dedupe, :key, 'leased', 1, '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+    )
+    with empty_db.engine.begin() as conn:
+        for row_id, key in ((1, "A"), (2, "A"), (3, "B")):
+            conn.execute(insert, {"id": row_id, "dedupe": f"m{row_id}", "key": key})
+    schema.upgrade(empty_db)
+    with empty_db.engine.begin() as conn:
+        statuses = conn.execute(text("SELECT id, status FROM inbox_items ORDER BY id")).all()
+    assert [tuple(r) for r in statuses] == [(1, "leased"), (2, "queued"), (3, "leased")]
+    with pytest.raises(IntegrityError), empty_db.engine.begin() as conn:
+        conn.execute(text("UPDATE inbox_items SET status = 'leased' WHERE id = 2"))
