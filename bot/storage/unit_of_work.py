@@ -1,10 +1,11 @@
-"""One unit of work per message turn: one session, one transaction, one commit.
+"""One unit of work per message turn: one connection, one transaction, one commit.
 
 Without it a turn opened about ten transactions (get_or_create, state load, state
 save, person update…), each a pool checkout (with a pre-ping on PostgreSQL) and a
-commit. Inside ``unit_of_work(db)`` every ``db.session()`` of the repositories joins
-the same session instead; the scope commits once at the end, or rolls everything
-back if the turn raised. Work that must only happen once the data is committed
+commit. Inside ``unit_of_work(db)`` every ``db.connection()`` and ``db.session()`` of
+the repositories joins the scope's transaction instead (an ORM session is made on
+its connection only if one is asked for); the scope commits once at the end, or
+rolls everything back if the turn raised. Work that must only happen once the data is committed
 (telling a referent about a new ticket) registers with ``after_commit``.
 
 The scope lives in a context variable: each asyncio task / thread has its own.
