@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
 from actions.payloads import intent_payload
+from actions.search import LocationMixin
 
 # Below this, an out_of_scope verdict may just be a message not understood: ask to rephrase.
 OFF_TOPIC_CONFIDENCE = 0.6
@@ -71,7 +72,7 @@ class ActionAcknowledge(TerraProAction):
         return [SlotSet(slots.PENDING, None)]
 
 
-class ActionDefaultFallback(TerraProAction):
+class ActionDefaultFallback(LocationMixin, TerraProAction):
     """Not understood: ask to rephrase; the second miss in a row offers a referent."""
 
     def name(self) -> str:
@@ -79,6 +80,12 @@ class ActionDefaultFallback(TerraProAction):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         record_unanswered(self, tracker)  # off-topic too: coordinators see what young people ask
+        # A commune named in a message not understood (« je sui a albertville … ») still says where
+        # the person is: the next search must not fall back to the other territory.
+        _, place = self.resolve_where(tracker)
+        return place + self._answer(dispatcher, tracker)
+
+    def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
         off_topic = self.off_topic_kind(tracker)
         if off_topic is not None:
             # Understood, just not something the bot does: say so plainly, not "je n'ai pas compris".

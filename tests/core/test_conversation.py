@@ -319,3 +319,12 @@ async def test_a_queue_row_keyed_by_the_person_is_not_locked_again(services):
         await conversation.handle(message)
     await conversation.handle(message)
     assert locks.held == [person, person]
+
+
+async def test_a_commune_named_in_a_message_not_understood_still_sets_the_territory(services):
+    """« je sui a albertville je cherche un cap » is not understood, but a Savoie youth must not
+    be shown Bignona's courses next."""
+    chat = Chat(services.conversation)  # the terminal: no phone number to tell the territory
+    await chat.say("slt je sui a albertville je cherche un cap")
+    await chat.say("mecanique")
+    assert "Savoie" in chat.text and "Bignona" not in chat.text and "FCFA" not in chat.text
