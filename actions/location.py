@@ -38,8 +38,7 @@ class ActionInformLocation(LocationMixin, TerritoryMixin, TerraProAction):
             resume = tracker.get_slot(slots.RESUME) or {}
             return self.ask_territory(dispatcher, tracker, resume.get("intent") or "help", resume.get("entities"))
         if chosen != before:
-            # What was shown belongs to the other territory: follow-ups must not point there.
-            events += [SlotSet(slots.LAST_RESULTS, None), SlotSet(slots.SHOWN_COURSE, None), SlotSet(slots.RESULTS_SHOWN, 0)]
+            events += self.forget_the_other_territory(tracker, chosen)
         resume = tracker.get_slot(slots.RESUME)
         if chosen != before or resume or not tracker.get_slot(slots.FILIERE):
             where_words = place.commune if place else self.territory_label(chosen)
@@ -55,3 +54,12 @@ class ActionInformLocation(LocationMixin, TerritoryMixin, TerraProAction):
             ]
         dispatcher.utter_message(text=self.text("ok_noted", tracker), buttons=self.menu_buttons(tracker))
         return events
+
+    def forget_the_other_territory(self, tracker: Tracker, chosen: str) -> list[dict[str, Any]]:
+        """What was shown in the other territory must not be pointed to by a follow-up; what was
+        shown in this one (before we knew where the person lives) still is « that » course."""
+        by_id = self.services.catalogue.by_id
+        shown = by_id.get(tracker.get_slot(slots.SHOWN_COURSE) or "")
+        if shown is not None and shown.territoire == chosen:
+            return []
+        return [SlotSet(slots.LAST_RESULTS, None), SlotSet(slots.SHOWN_COURSE, None), SlotSet(slots.RESULTS_SHOWN, 0)]

@@ -1,7 +1,7 @@
 """Finding courses: search, more results, details ("c'est combien ?") and centre info."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -160,13 +160,11 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
             return events + [SlotSet(slots.PENDING, None)]
         territoire = where.territoire
         if territoire is None:
-            found_in = {r.course.territoire for r in results}
-            if len(found_in) > 1:
-                # Taught in both countries and we do not know where the person lives: ask, never mix.
-                return events + self.ask_territory(
-                    dispatcher, tracker, "search_training", {"filiere": filiere or results[0].course.filiere, "centre": centre},
-                )
-            territoire = found_in.pop()  # taught in one territory only: shown, not remembered
+            # We do not know where the person lives: ask, never guess. Even a trade taught in one
+            # country only would send a young person of the other one to a centre 4,000 km away.
+            return events + self.ask_territory(
+                dispatcher, tracker, "search_training", {"filiere": filiere or results[0].course.filiere, "centre": centre},
+            )
         courses = in_territory([r.course for r in results], territoire)
         if not courses:
             return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_territory")
@@ -174,11 +172,11 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         if not fitting:
             return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_profile")
         courses = fitting
-        intro = self.text("results_intro", tracker, where=self.where_words(tracker, replace(where, territoire=territoire)))
+        intro = self.text("results_intro", tracker, where=self.where_words(tracker, where))
         notes = []
         if place and courses[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
-        if place is None and where.territoire is None:
+        if place is None:
             notes.append(self.text("results_ask_place", tracker))
         if profile.get("fauteuil"):
             notes.append(self.text("results_accessibility", tracker))
@@ -272,6 +270,7 @@ class ActionTrainingDetails(LocationMixin, NearestCourse, TerritoryMixin, Course
             # "c'est combien celui de Baïla ?": the result there, else the nearest for the same trade.
             course = pick_result(last_courses(self, tracker), commune=place.commune)
             filiere = filiere or tracker.get_slot(slots.FILIERE)
+        searched = course is None and (filiere or centre or not tracker.get_slot(slots.SHOWN_COURSE))
         if course is None and (filiere or centre):
             course = self.nearest_course(tracker, where, filiere)
         if course is None:
@@ -280,6 +279,12 @@ class ActionTrainingDetails(LocationMixin, NearestCourse, TerritoryMixin, Course
             )
         if course is None:
             return events + self.ask_which_course(dispatcher, tracker)
+        if searched and where.territoire is None:
+            # « c combien la couture ? » from someone we cannot place: the nearest course could be
+            # in the other country. Ask, then answer about that trade there.
+            return events + self.ask_territory(
+                dispatcher, tracker, "training_details", {"filiere": filiere or course.filiere, "centre": centre},
+            )
         aspect = self.services.phrases.aspect(query_text(tracker))
         if aspect:
             return events + self.answer_aspect(dispatcher, tracker, course, aspect)

@@ -124,10 +124,48 @@ async def test_named_centre_gives_the_territory(unknown):
     assert all("Abéné" in line for line in course_lines(unknown.text))
 
 
-async def test_a_trade_taught_in_one_country_only_needs_no_question(unknown):
+async def test_a_trade_taught_in_one_country_only_is_still_asked_where(unknown):
+    """Car mechanics is taught in Bignona only: a Savoie youth must not be sent there."""
     await unknown.say("formation mecanique auto")
-    assert not unknown.asked_territory and no_savoie(unknown.text)
-    assert course_lines(unknown.text)
+    assert unknown.asked_territory and not course_lines(unknown.text)
+    await unknown.press("Savoie")
+    assert not course_lines(unknown.text) and no_bignona(unknown.text)
+    assert "Mission locale" in unknown.text  # the territory's general service instead
+
+
+async def test_a_trade_taught_in_one_country_only_is_listed_once_that_country_is_chosen(unknown):
+    await unknown.say("formation mecanique auto")
+    await unknown.press("Bignona")
+    assert course_lines(unknown.text) and no_savoie(unknown.text)
+    assert "commune" in unknown.text  # the nearest centre needs a commune
+
+
+async def test_a_price_question_from_someone_we_cannot_place_is_asked_where_first(unknown):
+    """Sewing is taught in Bignona only: « c combien » must not quote FCFA to a Savoie youth."""
+    await unknown.say("c combien la formation couture")
+    assert unknown.asked_territory and "FCFA" not in unknown.text
+    await unknown.press("Savoie")
+    assert no_bignona(unknown.text)
+    await unknown.say("c combien la formation couture")
+    assert not unknown.asked_territory and no_bignona(unknown.text)
+
+
+async def test_a_price_question_answered_once_the_territory_is_chosen(unknown):
+    await unknown.say("c combien la formation couture")
+    await unknown.press("Bignona")
+    assert "FCFA" in unknown.text and "outure" in unknown.text
+    await unknown.say("c ou")
+    assert mentions_any(unknown.text, BIGNONA_CENTRES)
+
+
+async def test_choosing_the_territory_keeps_the_course_already_shown_there(unknown):
+    await unknown.say("c combien au cfp d abene")  # the centre tells the territory, not remembered
+    formation = unknown.text.split(" (")[0]  # « Diagnostic automobile (CFP d'Abéné) : 20 000 FCFA… »
+    await unknown.say("c'est quand les portes ouvertes ?")
+    assert unknown.asked_territory
+    await unknown.press("Bignona")
+    await unknown.say("c combien ?")
+    assert formation in unknown.text and "FCFA" in unknown.text
 
 
 async def test_sms_spelling_with_a_commune(unknown):
