@@ -258,7 +258,7 @@ class NluEngine:
             "intent": {"name": FALLBACK_INTENT, "confidence": 0.0},
             "entities": [],
             "intent_ranking": [{"name": FALLBACK_INTENT, "confidence": 0.0}],
-            "language": "fr",
+            "language": None,  # a button or an empty text: the conversation keeps its language
         }
 
     def _from_payload(self, text: str, intent: str, entities: list[dict]) -> dict:
@@ -270,7 +270,7 @@ class NluEngine:
             "intent": {"name": intent, "confidence": 1.0},
             "entities": entities,
             "intent_ranking": [{"name": intent, "confidence": 1.0}],
-            "language": "fr",
+            "language": None,  # a button or an empty text: the conversation keeps its language
         }
 
     def parse(self, text: str) -> dict:

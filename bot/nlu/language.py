@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.nlu.text import fold, tokens
+from bot.nlu.text import tokens
 
 # Common Wolof words, normalised (no accents, ñ -> n, ë -> e).
 WOLOF_WORDS = frozenset(
@@ -19,7 +19,7 @@ WOLOF_WORDS = frozenset(
     jang njang jangale liggeey ligeey liggey wut begg bugg beggul begguma mena men mun
     fan kan kanam kana naata lan lu ban bu yow man moom nun yeen sama sa sunu seen
     xaalis fay wax ak nit nitt dimbali dimbalil ndimbal sos ubbi amul am dara
-    kurant naw nawkat togg toggkat tabax tabaxkat bant mbay baykat samm sammkat napp nappkat jen
+    diir jar kurant naw nawkat togg toggkat tabax tabaxkat bant mbay baykat samm sammkat napp nappkat jen
     oto lett ekool xam xamuma tann wara moo mooy def defar tey demb ellek dem dikk
     bayil bayyi bul yonnee yonneel yeggal xibaar far dindil joxal jox doy lool rekk waay
     mbaa walla te itam kay baax baaxna tur weer at
@@ -54,8 +54,10 @@ class LanguageDetector:
     def __init__(self, extra_wolof: set[str] | frozenset[str] = frozenset()) -> None:
         self._wolof = WOLOF_WORDS | frozenset(extra_wolof)
 
-    def detect(self, words: list[str]) -> str:
-        """'wo' or 'fr' for normalised tokens (French when in doubt)."""
+    def detect(self, words: list[str]) -> str | None:
+        """'wo' or 'fr' for normalised tokens; None when the words tell neither (« ok »,
+        « mecanique », « fan la ? »): the conversation then keeps the language it had, so a
+        Wolof speaker's short follow-up or button press is not answered in French."""
         wolof = french = 0.0
         for word in words:
             if word in self._wolof:
@@ -64,7 +66,6 @@ class LanguageDetector:
                 french += 1.0
         if wolof >= 1.0 and wolof >= french * 0.75:
             return "wo"
-        return "fr"
-
-    def detect_text(self, text: str) -> str:
-        return self.detect(tokens(fold(text)))
+        if french > 0:
+            return "fr"
+        return None

@@ -26,5 +26,5 @@ def test_every_key_used_in_code_exists():
 
 def test_wolof_falls_back_to_french():
     texts = Texts.load(PROJECT_ROOT / "content")
-    assert texts.get("details_ask", "wo") == texts.get("details_ask", "fr")
+    assert texts.get("results_none_profile", "wo") == texts.get("results_none_profile", "fr")
     assert texts.get("greet", "wo") != texts.get("greet", "fr")

@@ -20,8 +20,14 @@ from bot.nlu.text import tokens
         ("formation solaire à Bignona", "fr"),
         ("ça dure combien ?", "fr"),  # "ca" is Wolof too, but weak: a French follow-up stays French
         ("ça mène à quel métier ?", "fr"),
-        ("ok", "fr"),
-        ("", "fr"),
+        ("je suis ok", "fr"),
+        # Neither: the conversation keeps its language.
+        ("ok", None),
+        ("", None),
+        ("mecanique", None),
+        ("fan la ?", None),
+        ("ban diir ?", "wo"),
+        ("ñaata lay jar ?", "wo"),
     ],
 )
 def test_detects_wolof_and_french(text, expected):
@@ -33,5 +39,5 @@ def test_glossary_words_extend_the_list(tmp_path):
     glossary.write_text('wolof,francais,usage\nxaalis,argent,\nsàkk,tricoter,\n', encoding="utf-8")
     words = load_glossary_words(glossary)
     assert words == {"xaalis", "sakk"}
-    assert LanguageDetector().detect(tokens("sàkk")) == "fr"
+    assert LanguageDetector().detect(tokens("sàkk")) is None
     assert LanguageDetector(words).detect(tokens("sàkk")) == "wo"

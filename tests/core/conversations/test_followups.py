@@ -173,6 +173,22 @@ async def test_wolof_second_result(chat, services):
     assert course(services, "BIG-BAI-04").formation in chat.text
 
 
+async def test_wolof_follow_ups_and_buttons_are_answered_in_wolof(chat, services):
+    """Short follow-ups (« fan la ? », « ban diir ? ») and button presses carry no language of
+    their own: a Wolof conversation stays in Wolof."""
+    abene = course(services, "BIG-ABE-04")
+    await chat.say("dama bëgg jàng couture ci Kafountine")
+    await chat.say("fan la ?")
+    assert abene.commune in chat.text and "nekk na ci" in chat.text and " est à " not in chat.text
+    await chat.say("ban diir ?")
+    assert abene.duree in chat.text and "diir" in chat.text and "dure " not in chat.text
+    await chat.press("Lépp")
+    assert abene.cout in chat.text and "Xaalis" in chat.text and "Coût" not in chat.text
+    assert "Wax ak ab nit" in chat.button_titles
+    await chat.say("je veux apprendre la menuiserie")  # French again: answered in French
+    assert "J'ai trouvé" in chat.text
+
+
 async def test_two_people_keep_their_own_thread(services):
     awa, paul = Chat(services.conversation, user="awa"), Chat(services.conversation, user="paul")
     await awa.say("couture a kafountine")
