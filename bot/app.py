@@ -41,7 +41,6 @@ from bot.storage.repositories import (
     ConversationStateStore,
     HandoffRepository,
     PersonRepository,
-    RedisConversationStateStore,
     SqlConversationStateStore,
     SubscriptionRepository,
     UnansweredRepository,
@@ -336,7 +335,6 @@ def build_storage(settings: Settings) -> Storage:
         from bot.storage.redis_client import connect, connect_async
 
         redis = connect(settings.redis_url)
-        states = RedisConversationStateStore(redis, states)
         locks = RedisUserLocks(
             connect_async(settings.redis_url), key_of=lambda key: identity.lookup_hash("lock", key)
         )

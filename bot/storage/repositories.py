@@ -3,7 +3,6 @@ from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.state import (
     ConversationStateStore,
-    RedisConversationStateStore,
     SqlConversationStateStore,
 )
 from bot.storage.subscriptions import SubscriptionRepository
@@ -13,7 +12,6 @@ __all__ = [
     "ConversationStateStore",
     "HandoffRepository",
     "PersonRepository",
-    "RedisConversationStateStore",
     "SqlConversationStateStore",
     "SubscriptionRepository",
     "UnansweredRepository",

@@ -8,7 +8,7 @@ from bot.storage.base import Base, utcnow
 from bot.storage.campaigns import CampaignRepository
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
-from bot.storage.state import RedisConversationStateStore, SqlConversationStateStore
+from bot.storage.state import SqlConversationStateStore
 from bot.storage.subscriptions import SubscriptionRepository
 from bot.storage.turn_facts import TurnFactRepository
 from bot.storage.unanswered import UnansweredRepository
@@ -62,19 +62,6 @@ def test_delete_everything_leaves_nothing_and_spares_others(db):
     assert _rows_about(db, kept) == before  # the other person is untouched
     assert PersonRepository(db).find("whatsapp", "221770000001") is None
     assert PersonRepository(db).delete_everything(gone) is False
-
-
-def test_delete_everything_also_clears_the_redis_copy(db, redis_client):
-    store = RedisConversationStateStore(redis_client, SqlConversationStateStore(db))
-    persons = PersonRepository(db, state_store=store)
-    pid = persons.get_or_create("telegram", "77").id
-    store.save(pid, {"step": "x"})
-    assert redis_client.exists(f"terrapro:state:{pid}")
-
-    persons.delete_everything(pid)
-
-    assert not redis_client.exists(f"terrapro:state:{pid}")
-    assert _rows_about(db, pid)["conversation_states.person_id"] == 0
 
 
 def test_foreign_keys_cascade_at_database_level(db):
