@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
@@ -115,22 +114,28 @@ class PersonRepository:
                     # The row may predate the name (created when the message arrived).
                     return self.update(found.id, display_name=name) or found
                 return found
-            try:
-                with self._db.session(savepoint=True) as session:
-                    person = Person(
-                        channel=channel,
-                        external_id=self.lookup_hash(channel, external_id),
-                        external_id_encrypted=self._identity.seal(channel, external_id),
-                        display_name=name,
-                    )
-                    session.add(person)
-                    session.flush()
-                    record = self._record(person)
-                self._remember(person.external_id, record)
-                return record
-            except IntegrityError:
-                log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
+            created = self._insert(channel, external_id, name)
+            if created is not None:
+                return created
+            log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
         raise RuntimeError("could not create or read the person")
+
+    def _insert(self, channel: str, external_id: str, name: str | None) -> PersonRecord | None:
+        """The new person, or None when another worker created them first (no savepoint, no
+        exception: ON CONFLICT DO NOTHING, then the caller reads the winner's row)."""
+        key = self.lookup_hash(channel, external_id)
+        with self._db.connection() as connection:
+            row = connection.execute(self._db.insert(_PERSONS).on_conflict_do_nothing(
+                index_elements=[_PERSONS.c.channel, _PERSONS.c.external_id],
+            ).returning(*_RECORD_COLUMNS), {
+                "channel": channel, "external_id": key, "display_name": name,
+                "external_id_encrypted": self._identity.seal(channel, external_id),
+            }).first()
+        if row is None:
+            return None
+        record = _record_of_row(row, channel, external_id)
+        self._remember(key, record)
+        return record
 
     def find(self, channel: str, external_id: str) -> PersonRecord | None:
         external_id = str(external_id)
@@ -143,12 +148,7 @@ class PersonRepository:
             row = connection.execute(_BY_KEY, {"by_channel": channel, "by_key": key}).first()
         if row is None:
             return None
-        record = PersonRecord(
-            id=row.id, channel=channel, external_id=external_id, display_name=row.display_name,
-            language=row.language, territoire=row.territoire, bassin=row.bassin, status=row.status,
-            created_at=as_utc(row.created_at),  # type: ignore[arg-type]
-            last_inbound_at=as_utc(row.last_inbound_at), last_seen_at=as_utc(row.last_seen_at),
-        )
+        record = _record_of_row(row, channel, external_id)
         self._remember(key, record)
         return record
 
@@ -167,15 +167,13 @@ class PersonRepository:
             raise InvalidValue(f"unknown status: {fields['status']!r}")
         if "display_name" in fields:
             fields["display_name"] = clean_display_name(fields["display_name"])
-        with self._db.session() as session:
-            person = session.get(Person, person_id)
-            if person is None:
-                return None
-            for name, value in fields.items():
-                setattr(person, name, value)
-            session.flush()
-            record = self._record(person)
-        self._remember(person.external_id, record)
+        with self._db.connection() as connection:
+            row = connection.execute(_update_by_id(frozenset(fields)), {"by_id": person_id, **fields}).first()
+        if row is None:
+            return None
+        clear = clear_external_id(self._identity, row.channel, row.external_id_encrypted)
+        record = _record_of_row(row, row.channel, clear)
+        self._remember(row.external_id, record)
         return record
 
     def protect_clear_ids(self) -> int:
@@ -255,11 +253,34 @@ def _memo_key(channel: str, key: str) -> tuple[str, str, str]:
 
 _PERSONS = Person.__table__
 _BY_KEY_WHERE = (_PERSONS.c.channel == bindparam("by_channel"), _PERSONS.c.external_id == bindparam("by_key"))
-# Built once: building a statement (and its cache key) costs about as much as running it.
-_BY_KEY = select(
+_RECORD_COLUMNS = (
     _PERSONS.c.id, _PERSONS.c.display_name, _PERSONS.c.language, _PERSONS.c.territoire, _PERSONS.c.bassin,
     _PERSONS.c.status, _PERSONS.c.created_at, _PERSONS.c.last_inbound_at, _PERSONS.c.last_seen_at,
-).where(*_BY_KEY_WHERE)
+)
+# Built once: building a statement (and its cache key) costs about as much as running it.
+_BY_KEY = select(*_RECORD_COLUMNS).where(*_BY_KEY_WHERE)
+_UPDATES: dict[frozenset[str], Any] = {}
+
+
+def _update_by_id(fields: frozenset[str]) -> Any:
+    """UPDATE … RETURNING for this set of columns, built once per set (there are few)."""
+    statement = _UPDATES.get(fields)
+    if statement is None:
+        statement = update(_PERSONS).where(_PERSONS.c.id == bindparam("by_id")).values(
+            {name: bindparam(name) for name in sorted(fields)}
+        ).returning(*_RECORD_COLUMNS, _PERSONS.c.channel, _PERSONS.c.external_id, _PERSONS.c.external_id_encrypted)
+        _UPDATES[fields] = statement
+    return statement
+
+
+def _record_of_row(row: Any, channel: str, external_id: str) -> PersonRecord:
+    """A record from a Core row of ``_RECORD_COLUMNS``; the clear id is the caller's."""
+    return PersonRecord(
+        id=row.id, channel=channel, external_id=external_id, display_name=row.display_name,
+        language=row.language, territoire=row.territoire, bassin=row.bassin, status=row.status,
+        created_at=as_utc(row.created_at),  # type: ignore[arg-type]
+        last_inbound_at=as_utc(row.last_inbound_at), last_seen_at=as_utc(row.last_seen_at),
+    )
 # Writing to us makes a person reachable again.
 _TOUCH = update(_PERSONS).where(*_BY_KEY_WHERE).values(
     last_inbound_at=bindparam("at"), last_seen_at=bindparam("at"), status="active",
