@@ -10,6 +10,7 @@ from bot.storage.base import as_utc, utcnow
 from bot.storage.database import Database
 from bot.storage.models import OPEN_TICKET_STATUSES, HandoffTicket
 from bot.storage.records import InvalidValue, TicketRecord
+from bot.storage.unit_of_work import memo
 
 MAX_SUMMARY = 2000
 MAX_TRIGGER = 1500  # the latest distress messages, newest kept when longer
@@ -41,6 +42,20 @@ _TICKETS = HandoffTicket.__table__
 _OPEN_TICKET = select(_TICKETS).where(
     _TICKETS.c.person_id == bindparam("person_id"), _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
 ).limit(1)
+
+
+def remember_no_open_ticket(db: Database, person_id: int) -> None:
+    """A query that read the person also found they have no open ticket: the next
+    ``open_ticket_for`` in this unit of work (the hand-off gate, at the start of a turn)
+    answers from here, once. Later asks read the table again, so a ticket opened by the
+    turn itself is always seen."""
+    remembered = memo(db)
+    if remembered is not None:
+        remembered[_no_open_ticket_key(person_id)] = True
+
+
+def _no_open_ticket_key(person_id: int) -> tuple[str, int]:
+    return ("no open ticket", person_id)
 
 
 def _queue_order() -> tuple[Any, ...]:
@@ -95,7 +110,11 @@ class HandoffRepository:
 
     def open_ticket_for(self, person_id: int) -> TicketRecord | None:
         """Asked on every message (is a referent handling this chat?): a Core read of a
-        statement built once, half the CPU of an ORM query."""
+        statement built once, half the CPU of an ORM query; none at all when the person's
+        own read has just found no open ticket (``remember_no_open_ticket``)."""
+        remembered = memo(self._db)
+        if remembered is not None and remembered.pop(_no_open_ticket_key(person_id), False):
+            return None
         with self._db.connection() as connection:
             row = connection.execute(_OPEN_TICKET, {"person_id": person_id}).first()
         return to_record(row) if row is not None else None

@@ -9,14 +9,16 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 
 from bot.storage.base import Base, as_utc
 from bot.storage.database import Database
+from bot.storage.handoff import remember_no_open_ticket
 from bot.storage.identity import IdentityError, IdentityProtector
 from bot.storage.models import (
     CHANNELS,
     LANGUAGES,
+    OPEN_TICKET_STATUSES,
     PERSON_STATUSES,
     ConversationState,
     HandoffTicket,
@@ -26,6 +28,7 @@ from bot.storage.models import (
 )
 from bot.storage.queue import InboxItem, OutboxItem, queue_hash
 from bot.storage.records import InvalidValue, PersonRecord
+from bot.storage.state import forget_state, remember_state
 from bot.storage.unit_of_work import memo
 
 if TYPE_CHECKING:
@@ -133,6 +136,9 @@ class PersonRepository:
             }).first()
         if row is None:
             return None
+        # Someone new has no conversation yet and no referent.
+        remember_state(self._db, row.id, None)
+        remember_no_open_ticket(self._db, row.id)
         record = _record_of_row(row, channel, external_id)
         self._remember(key, record)
         return record
@@ -148,6 +154,9 @@ class PersonRepository:
             row = connection.execute(_BY_KEY, {"by_channel": channel, "by_key": key}).first()
         if row is None:
             return None
+        remember_state(self._db, row.id, row.state)
+        if not row.open_ticket:
+            remember_no_open_ticket(self._db, row.id)
         record = _record_of_row(row, channel, external_id)
         self._remember(key, record)
         return record
@@ -237,6 +246,7 @@ class PersonRepository:
         if remembered is not None:
             for key in [k for k, v in remembered.items() if isinstance(v, PersonRecord) and v.id == person_id]:
                 del remembered[key]
+        forget_state(self._db, person_id)
         if self._state_store is not None:
             self._state_store.delete(person_id)
         return existed
@@ -257,8 +267,18 @@ _RECORD_COLUMNS = (
     _PERSONS.c.id, _PERSONS.c.display_name, _PERSONS.c.language, _PERSONS.c.territoire, _PERSONS.c.bassin,
     _PERSONS.c.status, _PERSONS.c.created_at, _PERSONS.c.last_inbound_at, _PERSONS.c.last_seen_at,
 )
+_STATES = ConversationState.__table__
+_TICKETS = HandoffTicket.__table__
 # Built once: building a statement (and its cache key) costs about as much as running it.
-_BY_KEY = select(*_RECORD_COLUMNS).where(*_BY_KEY_WHERE)
+# With the person, what every turn reads next: their conversation state and whether a
+# referent has their chat (one statement instead of three per message).
+_BY_KEY = select(
+    *_RECORD_COLUMNS,
+    _STATES.c.data.label("state"),
+    exists().where(
+        _TICKETS.c.person_id == _PERSONS.c.id, _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
+    ).label("open_ticket"),
+).select_from(_PERSONS.outerjoin(_STATES, _STATES.c.person_id == _PERSONS.c.id)).where(*_BY_KEY_WHERE)
 _UPDATES: dict[frozenset[str], Any] = {}
 
 

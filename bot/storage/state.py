@@ -15,6 +15,7 @@ from sqlalchemy import Integer, bindparam, delete, select
 from bot.storage.base import UtcDateTime, utcnow
 from bot.storage.database import Database
 from bot.storage.models import ConversationState
+from bot.storage.unit_of_work import memo
 
 
 def _check_serialisable(data: dict[str, Any]) -> str:
@@ -44,11 +45,16 @@ class SqlConversationStateStore(ConversationStateStore):
         self._upsert = _state_upsert(db.insert)
 
     def load(self, person_id: int) -> dict[str, Any]:
-        with self._db.connection() as connection:
-            data = connection.execute(_LOAD, {"person_id": person_id}).scalar()
+        remembered = memo(self._db)
+        if remembered is not None and (key := _memo_key(person_id)) in remembered:
+            data = remembered.pop(key)  # read with the person (see ``remember_state``), used once
+        else:
+            with self._db.connection() as connection:
+                data = connection.execute(_LOAD, {"person_id": person_id}).scalar()
         return dict(data) if data else {}
 
     def save(self, person_id: int, data: dict[str, Any]) -> None:
+        forget_state(self._db, person_id)
         # Round-trip through JSON so the stored value never aliases the caller's dict.
         stored = json.loads(_check_serialisable(data))
         # One statement instead of a SELECT then an INSERT or UPDATE, every turn.
@@ -62,8 +68,27 @@ class SqlConversationStateStore(ConversationStateStore):
             return row.version if row is not None else 0
 
     def delete(self, person_id: int) -> None:
+        forget_state(self._db, person_id)
         with self._db.session() as session:
             session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
+
+
+def remember_state(db: Database, person_id: int, data: dict[str, Any] | None) -> None:
+    """The state as read by a query that fetched it along with the person (one statement
+    instead of two per turn): the next ``load`` in this unit of work takes it from here."""
+    remembered = memo(db)
+    if remembered is not None:
+        remembered[_memo_key(person_id)] = data
+
+
+def forget_state(db: Database, person_id: int) -> None:
+    remembered = memo(db)
+    if remembered is not None:
+        remembered.pop(_memo_key(person_id), None)
+
+
+def _memo_key(person_id: int) -> tuple[str, int]:
+    return ("state", person_id)
 
 
 _LOAD = select(ConversationState.__table__.c.data).where(

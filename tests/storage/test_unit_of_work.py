@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from bot.storage.handoff import HandoffRepository
 from bot.storage.models import Person
 from bot.storage.persons import PersonRepository
 from bot.storage.queue import DurableQueue, InboxItem
+from bot.storage.state import SqlConversationStateStore
 from bot.storage.unit_of_work import unit_of_work
 
 
@@ -40,3 +42,50 @@ def test_orm_and_core_writes_commit_together_or_not_at_all(db):
         inbox.accept("telegram", "u2", "telegram:1002", {"n": 2})
         raise RuntimeError("the turn failed")
     assert count_rows(db, Person) == 1 and count_rows(db, InboxItem) == 1
+
+
+def test_the_person_s_read_brings_their_state_and_whether_a_referent_has_them(db):
+    """A turn reads its person, their conversation state and their open ticket: one
+    statement. What the turn itself writes next (a state, a ticket) is read back."""
+    persons, states, handoffs = PersonRepository(db), SqlConversationStateStore(db), HandoffRepository(db)
+    person = persons.get_or_create("whatsapp", "221770000043")
+    states.save(person.id, {"slots": {"filiere": "solaire"}})
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with unit_of_work(db):
+            assert persons.find("whatsapp", "221770000043") == person
+            assert states.load(person.id) == {"slots": {"filiere": "solaire"}}
+            assert handoffs.open_ticket_for(person.id) is None
+            assert len([s for s in statements if not s.startswith("BEGIN")]) == 1
+            states.save(person.id, {"slots": {"filiere": "couture"}})
+            assert states.load(person.id) == {"slots": {"filiere": "couture"}}
+            ticket = handoffs.request(person.id, "whatsapp", None, {}, "")
+            assert handoffs.open_ticket_for(person.id) == ticket
+        with unit_of_work(db):
+            persons.find("whatsapp", "221770000043")
+            assert handoffs.open_ticket_for(person.id) == ticket  # read with the person this time
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_someone_new_has_no_state_and_no_referent_without_asking_again(db):
+    persons, states, handoffs = PersonRepository(db), SqlConversationStateStore(db), HandoffRepository(db)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with unit_of_work(db):
+            person = persons.get_or_create("whatsapp", "221770000044")
+            assert states.load(person.id) == {} and handoffs.open_ticket_for(person.id) is None
+            # The look-up that found nobody, then the INSERT: nothing more.
+            assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["SELECT", "INSERT"]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
