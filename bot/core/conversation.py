@@ -33,6 +33,7 @@ from bot.core.texts import Texts
 from bot.storage.database import connection_lost
 from bot.storage.locks import UserLocks
 from bot.storage.persons import PersonRepository
+from bot.storage.queue import LeaseLost
 from bot.storage.records import PersonRecord
 from bot.storage.state import ConversationStateStore
 from bot.storage.turns import TurnRunner
@@ -142,8 +143,10 @@ class ConversationService:
             try:
                 return await self._in_turn(lambda: self._turn(message), settle)
             except Exception as exc:  # one place turns any failure into a polite answer
-                if connection_lost(exc):
-                    raise  # nothing was committed: the inbox row is handled again shortly
+                if connection_lost(exc) or isinstance(exc, LeaseLost):
+                    # Nothing was committed: the inbox row is handled again shortly (by the
+                    # worker now holding it, after a lost lease).
+                    raise
                 log.exception("turn failed (%s)", exc.__class__.__name__)
                 # The turn was rolled back; the apology is queued in a transaction of its own.
                 return await self._in_turn(_constant([Reply(user_message_for(exc))]), settle)

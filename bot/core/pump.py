@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.storage.queue import DEAD, DurableQueue, QueueItem
+from bot.storage.queue import DEAD, DurableQueue, LeaseLost, QueueItem
 from bot.storage.turns import caller_loop
 from bot.storage.unit_of_work import after_commit
 
@@ -72,8 +72,11 @@ class Receipt:
         return self.item.key == self.queue.key_hash(key)
 
     def finish_within(self) -> None:
-        """Mark the row done inside the caller's unit of work (joins its transaction)."""
-        self.queue.finish(self.item.id)
+        """Mark the row done inside the caller's unit of work (joins its transaction); if the
+        lease was lost meanwhile, raise ``LeaseLost`` so the whole turn rolls back: the worker
+        now holding the row does it once, not twice."""
+        if not self.queue.finish(self.item):
+            raise LeaseLost(f"queue item {self.item.id}, attempt {self.item.attempts}")
 
     def committed(self) -> None:
         self.finished = True
@@ -341,22 +344,28 @@ class QueuePump:
                 await handler(item.payload)
         except asyncio.CancelledError:
             raise  # shutdown: the lease expires and another worker takes it
+        except LeaseLost:
+            # This attempt outlived its lease; its turn was rolled back, and the row is the
+            # business of the worker that leased it since.
+            log.warning("queue item %s: lease lost during attempt %s, left to its new holder", item.id, item.attempts)
         except RetryLater as later:
             await self._retry(receipt, later.reason, timedelta(seconds=later.delay))
         except GiveUp as final:
             log.warning("queue item %s given up: %s", item.id, final.reason)
-            await self._end(receipt, self._queue.give_up, item.id, final.reason)
+            await self._end(receipt, self._queue.give_up, item, final.reason)
         except Exception as exc:
             log.error("queue item %s failed (attempt %s): %s", item.id, item.attempts, type(exc).__name__)
             await self._retry(receipt, type(exc).__name__, self._retry_delay * item.attempts)
         else:
-            await self._end(receipt, self._queue.finish, item.id)
+            if await self._end(receipt, self._queue.finish, item) is False:
+                # Handled, but after its lease ran out: the new holder may handle it again.
+                log.warning("queue item %s: lease lost before the row was ended", item.id)
         finally:
             if self._claim_due_after(item):  # the person's next message may now be claimable
                 self.wake()
 
     async def _retry(self, receipt: Receipt, reason: str, delay: timedelta) -> None:
-        status = await self._end(receipt, self._queue.requeue, receipt.item.id, reason, delay)
+        status = await self._end(receipt, self._queue.requeue, receipt.item, reason, delay)
         if status == DEAD and self._on_exhausted is not None:
             # Its last attempt failed with "later": a final failure someone must hear of.
             try:

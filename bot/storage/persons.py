@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, select, update
 
@@ -28,11 +28,8 @@ from bot.storage.models import (
 )
 from bot.storage.queue import InboxItem, OutboxItem, queue_hash
 from bot.storage.records import InvalidValue, PersonRecord
-from bot.storage.state import forget_state, remember_state
+from bot.storage.state import ConversationStateStore, forget_state, remember_state
 from bot.storage.unit_of_work import memo
-
-if TYPE_CHECKING:
-    from bot.storage.state import ConversationStateStore
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +85,7 @@ def _check_key(channel: str, external_id: str) -> str:
 class PersonRepository:
     """Persons, plus the PersonDirectory port the channels use.
 
-    ``state_store``, when given, is also wiped by ``delete_everything`` (it may
-    hold a Redis copy of the conversation state).
+    ``state_store``, when given, is also wiped by ``delete_everything``.
     """
 
     def __init__(self, db: Database, *, state_store: ConversationStateStore | None = None) -> None:

@@ -118,6 +118,11 @@ class OutboxItem(_QueueRow, Base):
     __table_args__ = _table_args("outbox_items")
 
 
+class LeaseLost(Exception):
+    """The row's lease ran out and another worker (or another attempt) holds it now: this
+    attempt must not end it, and a turn that would have ended it is rolled back."""
+
+
 @dataclass(frozen=True)
 class QueueItem:
     id: int
@@ -266,33 +271,39 @@ class DurableQueue:
                 write()
             return end(*args)
 
-    def finish(self, item_id: int) -> None:
-        """Done: the payload goes at once, the ids stay for deduplication until purged."""
-        self._end(item_id, DONE, None)
+    # Ending a row takes the lease it was claimed with: ``item.attempts`` grows with every
+    # lease, so a worker whose lease ran out (a turn longer than the lease) cannot end, or put
+    # back, the row another worker has leased since.
 
-    def give_up(self, item_id: int, reason: str) -> None:
+    def finish(self, item: QueueItem) -> bool:
+        """Done: the payload goes at once, the ids stay for deduplication until purged.
+        False if this lease was lost (the row is someone else's now)."""
+        return self._end(item, DONE, None)
+
+    def give_up(self, item: QueueItem, reason: str) -> bool:
         """A final failure, recorded with its reason; the key's next rows go on."""
-        self._end(item_id, DEAD, reason)
+        return self._end(item, DEAD, reason)
 
-    def _end(self, item_id: int, status: str, reason: str | None) -> None:
+    def _end(self, item: QueueItem, status: str, reason: str | None) -> bool:
         with self._db.connection() as connection:
-            connection.execute(self._statements.end, dict(
-                item_id=item_id, status=status, at=utcnow(), reason=(reason or None) and reason[:MAX_ERROR],
-            ))
+            ended = connection.execute(self._statements.end, dict(
+                item_id=item.id, attempt=item.attempts, status=status, at=utcnow(),
+                reason=(reason or None) and reason[:MAX_ERROR],
+            )).rowcount
+        return bool(ended)
 
-    def requeue(self, item_id: int, reason: str, delay: timedelta) -> str | None:
+    def requeue(self, item: QueueItem, reason: str, delay: timedelta) -> str | None:
         """Put a leased row back for a later try; after ``max_attempts`` it is given up. Returns
         what became of the row: QUEUED (tried again later), DEAD (its attempts are used up) or
-        None (it was not leased any more).
+        None (this lease was lost: finished or leased again by another worker meanwhile).
 
-        One conditional UPDATE: only a row still leased changes (a row another worker
-        finished meanwhile stays finished)."""
+        One conditional UPDATE: only a row still under this lease changes."""
         t = self._table
         now = utcnow()
         exhausted = t.c.attempts >= self.max_attempts
         with self._db.connection() as connection:
             status = connection.execute(
-                update(t).where(t.c.id == item_id, t.c.status == LEASED).values(
+                update(t).where(t.c.id == item.id, t.c.status == LEASED, t.c.attempts == item.attempts).values(
                     status=case((exhausted, DEAD), else_=QUEUED),
                     payload=case((exhausted, None), else_=t.c.payload),
                     finished_at=case((exhausted, now), else_=None),
@@ -385,7 +396,10 @@ class _Statements:
                     leased_by=bindparam("worker", type_=String()), attempts=t.c.attempts + 1)
             .returning(t.c.id, t.c.channel, t.c.dedupe_id, t.c.key, t.c.payload, t.c.attempts, t.c.created_at)
         )
-        self.end = update(t).where(t.c.id == bindparam("item_id", type_=Integer())).values(
+        self.end = update(t).where(
+            t.c.id == bindparam("item_id", type_=Integer()), t.c.status == LEASED,
+            t.c.attempts == bindparam("attempt", type_=Integer()),
+        ).values(
             status=bindparam("status", type_=String()), payload=None, lease_until=None,
             finished_at=bindparam("at", type_=UtcDateTime()), last_error=bindparam("reason", type_=String()),
         )

@@ -4,12 +4,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot.core.pump import QueuePump, current_receipt
+from bot.storage.base import utcnow
 from bot.storage.delivery_status import DeliveryStatusRepository
-from bot.storage.queue import DONE, DurableQueue, OutboxItem
+from bot.storage.persons import PersonRepository
+from bot.storage.queue import DONE, LEASED, DurableQueue, OutboxItem
+from bot.storage.unit_of_work import unit_of_work
 
 
 def outbox(db) -> DurableQueue:
@@ -58,6 +62,39 @@ async def test_failing_bookkeeping_never_holds_a_sent_row_back(db):
     await asyncio.sleep(0.1)  # a row sent again would show here
     await pump.stop()
     assert handled == [1] and statuses(db) == [DONE]
+
+
+async def test_a_turn_that_outlived_its_lease_is_rolled_back_and_the_row_left_to_its_new_holder(db):
+    """A turn longer than its lease: another worker has leased the row again meanwhile.
+    Its writes must not commit (the new holder does the work once), nor may it end the row."""
+    queue, persons = outbox(db), PersonRepository(db)
+    pump = QueuePump(queue, idle_poll=0.02)
+    taken_over: list[int] = []
+
+    async def turn(payload):
+        receipt = current_receipt()
+        [taken] = await asyncio.to_thread(queue.claim, "other-worker", now=utcnow() + timedelta(hours=1))
+        taken_over.append(taken.attempts)
+
+        def write() -> None:
+            with unit_of_work(db):
+                persons.get_or_create("telegram", "555")
+                receipt.finish_within()
+
+        await asyncio.to_thread(write)
+
+    pump.register("whatsapp", turn)
+    pump.start()
+    queue.accept("whatsapp", "r1", "whatsapp:p1", {})
+    pump.wake()
+    started = time.monotonic()
+    while not taken_over and time.monotonic() - started < 5:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # the pump would end the row here if it did not know
+    await pump.stop()
+    assert taken_over == [2]
+    assert persons.find("telegram", "555") is None
+    assert statuses(db) == [LEASED]
 
 
 async def test_a_persons_next_row_follows_at_once_not_at_the_next_poll(db):

@@ -21,7 +21,7 @@ def test_accept_dedupes_on_the_platform_id_even_after_processing(db):
     assert q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
     assert not q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
     [item] = q.claim("w1")
-    q.finish(item.id)
+    q.finish(item)
     assert not q.accept("whatsapp", "wamid.1", "whatsapp:p1", {"text": "salut"})
     # Same id on another channel is another message.
     assert q.accept("telegram", "wamid.1", "telegram:p1", {})
@@ -32,7 +32,7 @@ def test_finished_rows_keep_no_payload(db):
     q.accept("whatsapp", "m1", "k", {"text": "je cherche couture"})
     [item] = q.claim("w1")
     assert item.payload == {"text": "je cherche couture"}
-    q.finish(item.id)
+    q.finish(item)
     with db.session() as s:
         row = s.scalar(select(InboxItem))
         assert row.payload is None and row.status == DONE
@@ -49,7 +49,7 @@ def test_one_key_at_a_time_in_arrival_order_other_keys_in_parallel(db):
     # While A's first row is leased, nobody gets A's second row.
     assert q.claim("w2", limit=10) == []
     a0 = next(i for i in first if key[i.key] == "A")
-    q.finish(a0.id)
+    q.finish(a0)
     [a1] = q.claim("w2", limit=10)
     assert (key[a1.key], a1.payload["n"]) == ("A", 1)
 
@@ -65,7 +65,7 @@ def test_a_row_written_with_nothing_before_it_is_leased_to_its_writer(db):
     assert q.accept_leased("whatsapp", "m1", "A", {"n": 0}, worker="w1") == (False, None)
     # Someone else's message is not held behind A's.
     assert q.accept_leased("whatsapp", "m3", "B", {"n": 0}, worker="w1")[1] is not None
-    q.finish(first.id)
+    q.finish(first)
     [second] = q.claim("w2")
     assert second.payload == {"n": 1} and second.attempts == 1
 
@@ -105,15 +105,28 @@ def test_an_expired_lease_is_claimed_again(db):
     assert again.id == item.id and again.attempts == 2
 
 
+def test_a_worker_whose_lease_ran_out_cannot_end_the_row_another_holds(db):
+    """A turn longer than its lease: the row is leased again elsewhere; the first worker
+    can neither finish, give up nor put back that row. The second can."""
+    q = inbox(db)
+    q.accept("telegram", "u1", "K", {})
+    [slow] = q.claim("slow-worker", lease=timedelta(seconds=30))
+    [taken] = q.claim("w2", now=utcnow() + timedelta(seconds=31))
+    assert not q.finish(slow) and not q.give_up(slow, "late") and q.requeue(slow, "late", timedelta(0)) is None
+    assert q.backlog() == 1  # still leased by w2
+    assert q.finish(taken)
+    assert q.backlog() == 0 and not q.finish(taken)  # ended once
+
+
 def test_retry_waits_then_gives_up_and_lets_the_key_go_on(db):
     q = inbox(db, max_attempts=2)
     q.accept("whatsapp", "m1", "K", {"n": 1})
     q.accept("whatsapp", "m2", "K", {"n": 2})
     [item] = q.claim("w")
-    assert q.requeue(item.id, "429", timedelta(seconds=10)) == QUEUED
+    assert q.requeue(item, "429", timedelta(seconds=10)) == QUEUED
     assert q.claim("w") == []  # not yet available, and it still blocks m2
     [item] = q.claim("w", now=utcnow() + timedelta(seconds=11))
-    assert q.requeue(item.id, "429 again", timedelta(seconds=10)) == DEAD  # second attempt was the last
+    assert q.requeue(item, "429 again", timedelta(seconds=10)) == DEAD  # second attempt was the last
     assert q.dead() == [(item.id, "whatsapp", "429 again")]
     [nxt] = q.claim("w")
     assert nxt.payload == {"n": 2}
@@ -126,7 +139,7 @@ def test_backlog_forget_and_purge(db):
     assert q.backlog() == 2
     assert q.forget_key("telegram:1") == 1
     [item] = q.claim("w")
-    q.finish(item.id)
+    q.finish(item)
     assert q.backlog() == 0
     assert q.purge_finished(timedelta(days=1)) == 0
     assert q.purge_finished(timedelta(days=1), now=utcnow() + timedelta(days=2)) == 1
@@ -154,7 +167,7 @@ def test_concurrent_workers_never_share_a_row_and_keep_each_keys_order(db):
                 with lock:
                     seen.setdefault(item.key, []).append(item.payload["n"])
                     claimed_ids.append(item.id)
-                q.finish(item.id)
+                q.finish(item)
 
     threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
     for t in threads:

@@ -59,7 +59,7 @@ def _fill(db):
     inbox = DurableQueue(db, InboxItem)  # one message handled long ago, one still waiting
     inbox.accept("whatsapp", "wamid.DONE", "whatsapp:221770000001", {"text": "vieux"})
     [handled] = inbox.claim("w")
-    inbox.finish(handled.id)
+    inbox.finish(handled)
     inbox.accept("whatsapp", "wamid.WAIT", "whatsapp:221770000002", {"text": "en attente"})
     facts = TurnFactRepository(db)
     facts.record_turn(TurnFacts(old_p, "whatsapp", "bignona", None, "greet", None, True), at=utcnow() - OLD)
