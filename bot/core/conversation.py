@@ -173,7 +173,10 @@ class ConversationService:
         return await settled()
 
     async def _turn(self, message: IncomingMessage) -> list[Reply]:
-        person = self._persons.get_or_create(message.channel, message.user_id, message.display_name)
+        # Writing to us is recorded with the read (one statement): last-inbound time, reachable again.
+        person = self._persons.get_or_create(
+            message.channel, message.user_id, message.display_name, seen_at=message.sent_at
+        )
         state = self._states.load(person.id) or {}
         slots: dict[str, Any] = dict(state.get("slots") or {})
         language = slots.get(slot_names.LANGUAGE) or person.language or "fr"

@@ -6,6 +6,7 @@ each ``Reply`` it gets back. The core never sees a platform object.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -68,6 +69,9 @@ class IncomingMessage:
     message_id: str | None = None
     # A voice note or photo that a referent may receive.
     media: MediaRef | None = None
+    # When the person sent it, as the platform says (their last-inbound time; WhatsApp's
+    # 24-hour window). None where no platform tells (the terminal).
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ def message_to_dict(message: IncomingMessage) -> dict[str, Any]:
         data["location"] = {"latitude": message.location.latitude, "longitude": message.location.longitude}
     if message.media is not None:
         data["media"] = message.media.to_dict()
+    if message.sent_at is not None:
+        data["sent_at"] = message.sent_at.isoformat()
     return data
 
 
@@ -114,4 +120,6 @@ def message_from_dict(data: dict[str, Any]) -> IncomingMessage:
     values["location"] = Location(float(location["latitude"]), float(location["longitude"])) if location else None
     media = values.get("media")
     values["media"] = MediaRef.from_dict(media) if media else None
+    sent_at = values.get("sent_at")
+    values["sent_at"] = datetime.fromisoformat(sent_at) if sent_at else None
     return IncomingMessage(**values)

@@ -100,26 +100,30 @@ class PersonRepository:
         return self._identity.lookup_hash(channel, external_id)
 
     def get_or_create(
-        self, channel: str, external_id: str, display_name: str | None = None
+        self, channel: str, external_id: str, display_name: str | None = None, *, seen_at: datetime | None = None
     ) -> PersonRecord:
+        """The person, created if new. ``seen_at``: they just wrote to us, at that time; it is
+        recorded by the same statement (see ``touch_inbound``)."""
         external_id = _check_key(channel, external_id)
         name = clean_display_name(display_name)
         # Two workers may see a first message at once: the unique constraint
         # decides, the loser reads the winner's row.
         for _ in range(_GET_OR_CREATE_ATTEMPTS):
-            found = self.find(channel, external_id)
+            found = self.find(channel, external_id) if seen_at is None else self._touch_and_find(
+                channel, external_id, seen_at
+            )
             if found is not None:
                 if name and not found.display_name:
                     # The row may predate the name (created when the message arrived).
                     return self.update(found.id, display_name=name) or found
                 return found
-            created = self._insert(channel, external_id, name)
+            created = self._insert(channel, external_id, name, seen_at)
             if created is not None:
                 return created
             log.debug("person %s created concurrently, reading it", self._identity.log_token(external_id))
         raise RuntimeError("could not create or read the person")
 
-    def _insert(self, channel: str, external_id: str, name: str | None) -> PersonRecord | None:
+    def _insert(self, channel: str, external_id: str, name: str | None, seen_at: datetime | None) -> PersonRecord | None:
         """The new person, or None when another worker created them first (no savepoint, no
         exception: ON CONFLICT DO NOTHING, then the caller reads the winner's row)."""
         key = self.lookup_hash(channel, external_id)
@@ -129,6 +133,7 @@ class PersonRepository:
             ).returning(*_RECORD_COLUMNS), {
                 "channel": channel, "external_id": key, "display_name": name,
                 "external_id_encrypted": self._identity.seal(channel, external_id),
+                "last_inbound_at": seen_at, "last_seen_at": seen_at,
             }).first()
         if row is None:
             return None
@@ -139,6 +144,14 @@ class PersonRepository:
         self._remember(key, record)
         return record
 
+    def _touch_and_find(self, channel: str, external_id: str, at: datetime) -> PersonRecord | None:
+        """``touch_inbound`` and ``find`` in one statement (UPDATE … RETURNING), what a turn
+        does first; None if there is no such person."""
+        key = self.lookup_hash(channel, external_id)
+        with self._db.connection() as connection:
+            row = connection.execute(_TOUCH_RETURNING, {"by_channel": channel, "by_key": key, "at": at}).first()
+        return self._found(row, channel, external_id, key)
+
     def find(self, channel: str, external_id: str) -> PersonRecord | None:
         external_id = str(external_id)
         key = self.lookup_hash(channel, external_id)
@@ -148,6 +161,9 @@ class PersonRepository:
         # A Core read (half the CPU of an ORM one); the clear id is the one asked about.
         with self._db.connection() as connection:
             row = connection.execute(_BY_KEY, {"by_channel": channel, "by_key": key}).first()
+        return self._found(row, channel, external_id, key)
+
+    def _found(self, row: Any, channel: str, external_id: str, key: str) -> PersonRecord | None:
         if row is None:
             return None
         remember_state(self._db, row.id, row.state)
@@ -203,6 +219,11 @@ class PersonRepository:
         ``create=False``: only if the person exists (after a turn, which may have erased them)."""
         if create:
             self.get_or_create(channel, external_id)
+        key = self.lookup_hash(channel, str(external_id))
+        remembered = memo(self._db)
+        known = remembered.get(_memo_key(channel, key)) if remembered is not None else None
+        if known is not None and known.status == "active" and known.last_inbound_at == as_utc(at):
+            return  # this unit of work already recorded it (a turn, with its first read)
         # One UPDATE by key: no read first (a person erased meanwhile is simply not found).
         self._set_by_key(channel, str(external_id), _TOUCH, {"at": at})
 
@@ -300,6 +321,14 @@ def _record_of_row(row: Any, channel: str, external_id: str) -> PersonRecord:
 # Writing to us makes a person reachable again.
 _TOUCH = update(_PERSONS).where(*_BY_KEY_WHERE).values(
     last_inbound_at=bindparam("at"), last_seen_at=bindparam("at"), status="active",
+)
+# The same, returning what ``_BY_KEY`` reads (scalar subqueries: RETURNING cannot join).
+_TOUCH_RETURNING = _TOUCH.returning(
+    *_RECORD_COLUMNS,
+    select(_STATES.c.data).where(_STATES.c.person_id == _PERSONS.c.id).scalar_subquery().label("state"),
+    exists().where(
+        _TICKETS.c.person_id == _PERSONS.c.id, _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
+    ).label("open_ticket"),
 )
 _MARK_UNREACHABLE = update(_PERSONS).where(*_BY_KEY_WHERE).values(status="unreachable")
 

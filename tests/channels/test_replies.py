@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -180,3 +181,11 @@ def test_what_a_replayed_row_publishes_is_recognised_not_written_twice(app):
 async def _publish_under(app: App, receipt: Receipt, notification: Notification) -> None:
     with handling(receipt):
         await app.handoff.bus.publish(notification)
+
+
+def test_an_inbox_row_keeps_when_the_message_was_sent():
+    at = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    message = IncomingMessage("whatsapp", WA_ID, text="solaire", sent_at=at)
+    stored = json.loads(json.dumps(message_to_dict(message)))  # the inbox payload is JSON
+    assert message_from_dict(stored) == message
+    assert message_from_dict(message_to_dict(IncomingMessage("cli", "awa"))).sent_at is None

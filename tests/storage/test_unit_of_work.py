@@ -1,6 +1,8 @@
 """One transaction per unit of work; an ORM session only when a repository needs one."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import event, func, select
 
@@ -89,3 +91,36 @@ def test_someone_new_has_no_state_and_no_referent_without_asking_again(db):
             assert [s.split()[0] for s in statements if not s.startswith("BEGIN")] == ["SELECT", "INSERT"]
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_a_turn_records_the_message_time_with_its_first_read(db):
+    """The person wrote at ``at``: the turn's first statement records it (reachable again,
+    last-inbound time) and reads the person, their state and their ticket; settling the
+    turn later has nothing left to write for it."""
+    persons, states, handoffs = PersonRepository(db), SqlConversationStateStore(db), HandoffRepository(db)
+    person = persons.get_or_create("whatsapp", "221770000045")
+    persons.mark_unreachable("whatsapp", "221770000045")
+    states.save(person.id, {"slots": {"lieu": "Baïla"}})
+    at = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):
+            statements.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with unit_of_work(db):
+            seen = persons.get_or_create("whatsapp", "221770000045", seen_at=at)
+            assert seen.status == "active" and seen.last_inbound_at == at
+            assert states.load(person.id) == {"slots": {"lieu": "Baïla"}}
+            assert handoffs.open_ticket_for(person.id) is None
+            persons.touch_inbound("whatsapp", "221770000045", at, create=False)
+            assert statements == ["UPDATE"]
+        with unit_of_work(db):
+            new = persons.get_or_create("whatsapp", "221770000046", seen_at=at)
+        assert new.last_inbound_at == at
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    stored = persons.find("whatsapp", "221770000045")
+    assert stored.status == "active" and stored.last_inbound_at == at

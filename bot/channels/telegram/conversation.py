@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from telegram import Bot, ChatMember, Update
@@ -84,9 +85,10 @@ class TelegramConversation:
         await self._port.mark_reachable(chat.id)
         if self._reply_outbox is not None:
             # Written to the outbox with the turn (bot.channels.replies), then sent from there.
-            settle = self._reply_outbox.settle(CHANNEL, str(chat.id), datetime.now(timezone.utc))
+            received_at = datetime.now(timezone.utc)
+            settle = self._reply_outbox.settle(CHANNEL, str(chat.id), received_at)
             async with self._typing(bot, chat.id):
-                await self._handler.handle(incoming, settle=settle)
+                await self._handler.handle(replace(incoming, sent_at=received_at), settle=settle)
             return
         await self._touch(chat.id)
         async with self._typing(bot, chat.id):

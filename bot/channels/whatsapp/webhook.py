@@ -14,6 +14,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -163,7 +164,9 @@ class WhatsAppWebhook:
         sent_at = inbound.sent_at if inbound.sent_at and inbound.sent_at <= now else now
         if self._replies is not None:
             # The replies are written to the outbox with the turn (bot.channels.replies).
-            await self._handler.handle(message, settle=self._replies.settle(CHANNEL, message.user_id, sent_at))
+            await self._handler.handle(
+                replace(message, sent_at=sent_at), settle=self._replies.settle(CHANNEL, message.user_id, sent_at)
+            )
             return
         await asyncio.to_thread(self._persons.touch_inbound, CHANNEL, message.user_id, sent_at)
         try:
