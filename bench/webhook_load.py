@@ -257,6 +257,17 @@ def main() -> int:
           f"POST->reply p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, "
           f"mean {statistics.fmean(latencies) * 1000 if latencies else float('nan'):.0f} ms; "
           f"servers' peak RSS {peak_rss:.0f} MB")
+    if not args.burst and latencies:
+        # Where the tail is: the first seconds carry every person's first message (a new row,
+        # more work per turn) on a fresh database.
+        windows: dict[int, list[float]] = defaultdict(list)
+        for k in posted:
+            if k in got:
+                windows[int((posted[k] - t0) // 5)].append(got[k] - posted[k])
+        print("POST->reply p99 per 5 s of posting: " + ", ".join(
+            f"{w * 5}-{w * 5 + 5} s {sorted(v)[min(len(v) - 1, int(0.99 * len(v)))] * 1000:.0f} ms"
+            for w, v in sorted(windows.items())
+        ))
     per = 1000 / max(1, len(latencies))
     spent = [cpu_after[0] - cpu_before[0], cpu_spent(cpu_before[1], cpu_after[1]), cpu_after[2] - cpu_before[2],
              cpu_spent(cpu_before[3], cpu_after[3])]
