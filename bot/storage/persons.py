@@ -286,16 +286,18 @@ _RECORD_COLUMNS = (
 )
 _STATES = ConversationState.__table__
 _TICKETS = HandoffTicket.__table__
-# Built once: building a statement (and its cache key) costs about as much as running it.
 # With the person, what every turn reads next: their conversation state and whether a
-# referent has their chat (one statement instead of three per message).
-_BY_KEY = select(
+# referent has their chat (one statement instead of three per message). Scalar subqueries,
+# so that both a SELECT and an UPDATE … RETURNING (which cannot join) can carry them.
+_TURN_READS = (
     *_RECORD_COLUMNS,
-    _STATES.c.data.label("state"),
+    select(_STATES.c.data).where(_STATES.c.person_id == _PERSONS.c.id).scalar_subquery().label("state"),
     exists().where(
         _TICKETS.c.person_id == _PERSONS.c.id, _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
     ).label("open_ticket"),
-).select_from(_PERSONS.outerjoin(_STATES, _STATES.c.person_id == _PERSONS.c.id)).where(*_BY_KEY_WHERE)
+)
+# Built once: building a statement (and its cache key) costs about as much as running it.
+_BY_KEY = select(*_TURN_READS).where(*_BY_KEY_WHERE)
 _UPDATES: dict[frozenset[str], Any] = {}
 
 
@@ -322,14 +324,8 @@ def _record_of_row(row: Any, channel: str, external_id: str) -> PersonRecord:
 _TOUCH = update(_PERSONS).where(*_BY_KEY_WHERE).values(
     last_inbound_at=bindparam("at"), last_seen_at=bindparam("at"), status="active",
 )
-# The same, returning what ``_BY_KEY`` reads (scalar subqueries: RETURNING cannot join).
-_TOUCH_RETURNING = _TOUCH.returning(
-    *_RECORD_COLUMNS,
-    select(_STATES.c.data).where(_STATES.c.person_id == _PERSONS.c.id).scalar_subquery().label("state"),
-    exists().where(
-        _TICKETS.c.person_id == _PERSONS.c.id, _TICKETS.c.status.in_(OPEN_TICKET_STATUSES),
-    ).label("open_ticket"),
-)
+# The same, returning what ``_BY_KEY`` reads.
+_TOUCH_RETURNING = _TOUCH.returning(*_TURN_READS)
 _MARK_UNREACHABLE = update(_PERSONS).where(*_BY_KEY_WHERE).values(status="unreachable")
 
 
