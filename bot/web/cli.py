@@ -17,12 +17,15 @@ def register(subparsers: Any, make_web_app: Callable[[str], Any]) -> None:
 def serve(args: argparse.Namespace, make_web_app: Callable[[str], Any]) -> int:
     import uvicorn
 
+    from bot.observability.heap import freeze_startup_heap
+
     try:
         app = make_web_app(args.host)
     except ValueError as exc:
         # Configuration problems (e.g. no WhatsApp app secret): refuse to start.
         print(f"terrapro serve : {exc}", file=sys.stderr)
         return 2
+    freeze_startup_heap()  # the app is built: catalogue, NLU model, compiled SQL
     # No access log: query strings carry the verify token.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, proxy_headers=True)
     return 0
