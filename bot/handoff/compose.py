@@ -22,6 +22,7 @@ from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
 from bot.handoff.router import RoutingHandler
 from bot.handoff.service import HandoffService
+from bot.handoff.texts import HandoffTexts
 from bot.handoff.urgent import UrgentHandoff
 from bot.handoff.worker import HandoffWorker
 from bot.reports.digest import CoordinatorDigest
@@ -99,6 +100,7 @@ def build_handoff(
 ) -> Handoff:
     """``ports``: the process's outbound ports, filled once the channels are built.
     ``shared``: where /diffuser drafts live (default: the database)."""
+    texts = HandoffTexts.load(settings.content_dir)  # content/handoff.yml, checked whole now
     referents = ReferentRepository(db)
     notices = NoticeRepository(db)
     ports = ports if ports is not None else ChannelPorts()
@@ -106,7 +108,7 @@ def build_handoff(
     dispatcher = NotificationDispatcher(ports, notices, media, media_failure_text(Texts.load(settings.content_dir)))
     outbox = QueuePump(DurableQueue(db, OutboxItem), lease=timedelta(seconds=settings.inbox_lease_seconds))
     bus = OutboxBus(db, outbox)
-    delivery = OutboxDelivery(dispatcher, bus)
+    delivery = OutboxDelivery(dispatcher, bus, texts)
     outbox.register_all(lambda: ports.channels, delivery, on_exhausted=delivery.exhausted)
     service = HandoffService(
         handoffs=handoffs, referents=referents, notices=notices, persons=persons, bus=bus,
@@ -114,11 +116,12 @@ def build_handoff(
         renotify_after=timedelta(minutes=settings.handoff_renotify_minutes),
         safety=safety or SafetyContent.load(settings.content_dir),
         urgent_renotify_after=timedelta(minutes=settings.handoff_urgent_renotify_minutes),
+        texts=texts,
     )
     return Handoff(
-        service=service, gate=HandoffGate(service, lets_through),
+        service=service, gate=HandoffGate(service, texts, lets_through),
         console=ReferentConsole(
-            service, composer_for(catalogue, shared or SqlSharedKeyStore(db)), build_digest(settings, db, clock)
+            service, texts, composer_for(catalogue, shared or SqlSharedKeyStore(db)), build_digest(settings, db, clock)
         ),
         worker=HandoffWorker(service, interval=worker_interval), ports=ports, dispatcher=dispatcher,
         bus=bus, outbox=outbox, referents=referents, media=media, urgent=UrgentHandoff(service),

@@ -9,8 +9,8 @@ from bot.broadcast.compose import Broadcast
 from bot.broadcast.composer import PAYLOAD as DIFFUSER
 from bot.broadcast.composer import BroadcastComposer
 from bot.core.messages import Button, IncomingMessage, MessageKind, Reply
-from bot.handoff import texts
 from bot.handoff.service import TAKE_PAYLOAD, HandoffService, relay_key
+from bot.handoff.texts import HandoffTexts
 from bot.reports.digest import CoordinatorDigest
 from bot.storage.referents import ReferentRecord
 
@@ -26,9 +26,11 @@ def _number(text: str) -> int | None:
 
 class ReferentConsole:
     def __init__(
-        self, service: HandoffService, composer: BroadcastComposer | None = None, digest: CoordinatorDigest | None = None
+        self, service: HandoffService, texts: HandoffTexts, composer: BroadcastComposer | None = None,
+        digest: CoordinatorDigest | None = None,
     ) -> None:
         self._service = service
+        self._texts = texts
         self._composer = composer
         self._digest = digest
 
@@ -45,10 +47,10 @@ class ReferentConsole:
         elif message.media is not None:
             return await self._service.relay_media_to_person(referent, message.media, once_key=relay_key(message))
         else:
-            return [Reply(texts.ONLY_TEXT)]
+            return [Reply(self._texts.only_text)]
         raw = raw.strip()
         if not raw:
-            return [Reply(texts.HELP)]
+            return [Reply(self._texts.help)]
         if self._composer is not None:
             # While an admin writes an announcement, their plain text is the announcement.
             if raw.startswith(DIFFUSER) or (not raw.startswith("/") and await self._composer.composing(referent.id)):
@@ -71,35 +73,35 @@ class ReferentConsole:
             if not rest:
                 return await self._service.take_next(referent)
             number = _number(rest)
-            return [Reply(texts.BAD_NUMBER)] if number is None else await self._service.claim(referent, number)
+            return [Reply(self._texts.bad_number)] if number is None else await self._service.claim(referent, number)
         if name == "terminer":
             return await self._service.finish(referent, rest or None)
         if name == "transferer":
             number = _number(rest) if rest else None
             if rest and number is None:
-                return [Reply(texts.BAD_NUMBER)]
+                return [Reply(self._texts.bad_number)]
             return await self._service.transfer(referent, number)
         if name == "present":
             self._service.referents.set_present(referent.id, True)
-            return [Reply(texts.PRESENT)]
+            return [Reply(self._texts.present)]
         if name == "absent":
             self._service.referents.set_present(referent.id, False)
-            return [Reply(texts.ABSENT)]
+            return [Reply(self._texts.absent)]
         if name in HELP_ALIASES:
-            return [Reply(texts.HELP)]
-        return [Reply(texts.UNKNOWN_COMMAND)]
+            return [Reply(self._texts.help)]
+        return [Reply(self._texts.unknown_command)]
 
     def _queue(self) -> Reply:
         waiting = self._service.handoffs.waiting()
         if not waiting:
-            return Reply(texts.QUEUE_EMPTY)
+            return Reply(self._texts.queue_empty)
         shown = waiting[:MAX_QUEUE_SHOWN]
-        lines = [texts.QUEUE_HEAD.format(count=len(waiting))]
+        lines = [self._texts.queue_head.format(count=len(waiting))]
         for ticket in shown:
             mark = self._service.safety.referent_text("file") + " " if ticket.urgent else ""
-            lines.append(mark + texts.QUEUE_LINE.format(
-                id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=self._service.who(ticket),
+            lines.append(mark + self._texts.queue_line.format(
+                id=ticket.id, bassin=ticket.bassin or self._texts.unknown_bassin, who=self._service.who(ticket),
                 minutes=self._service.minutes_waiting(ticket), summary=ticket.summary[:120],
             ))
-        buttons = tuple(Button(texts.TAKE_BUTTON.format(id=t.id), f"{TAKE_PAYLOAD} {t.id}") for t in shown)
+        buttons = tuple(Button(self._texts.take_button.format(id=t.id), f"{TAKE_PAYLOAD} {t.id}") for t in shown)
         return Reply("\n".join(lines), buttons)

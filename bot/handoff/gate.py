@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.core.policy import is_stop
-from bot.handoff import texts
 from bot.handoff.service import RATE_PAYLOAD, HandoffService, relay_key
+from bot.handoff.texts import HandoffTexts
 from bot.storage.records import PersonRecord
 
 CANCEL_WORDS = frozenset({"annuler", "annule", "annulez", "annulation", "annul", "cancel"})
@@ -45,8 +45,12 @@ class HandoffGate:
     """``lets_through``: messages the bot must answer even while a referent holds the chat
     (a young person asking what is stored about them, or to delete it)."""
 
-    def __init__(self, service: HandoffService, lets_through: Callable[[IncomingMessage], bool] | None = None) -> None:
+    def __init__(
+        self, service: HandoffService, texts: HandoffTexts,
+        lets_through: Callable[[IncomingMessage], bool] | None = None,
+    ) -> None:
         self._service = service
+        self._texts = texts
         self._lets_through = lets_through or (lambda _message: False)
 
     async def intercept(self, person: PersonRecord, message: IncomingMessage) -> list[Reply] | None:
@@ -54,9 +58,9 @@ class HandoffGate:
         rating = parse_rating(payload)
         if rating is not None:
             rated = self._service.rate(person, *rating)
-            return [Reply(texts.RATED if rated else texts.RATED_ALREADY)]
+            return [Reply(self._texts.rated if rated else self._texts.rated_already)]
         if payload is not None and payload.startswith(RATE_PAYLOAD):
-            return [Reply(texts.RATED_ALREADY)]
+            return [Reply(self._texts.rated_already)]
 
         ticket = self._service.handoffs.open_ticket_for(person.id)
         if ticket is None:
@@ -65,7 +69,7 @@ class HandoffGate:
         short = 0 < len(words) <= MAX_SHORT_WORDS
         if payload == CANCEL_PAYLOAD or (short and any(w in CANCEL_WORDS for w in words)):
             await self._service.cancel_by_person(ticket, person)
-            return [Reply(texts.CANCELLED)]
+            return [Reply(self._texts.cancelled)]
         if payload in STOP_PAYLOADS or (short and words[0] == "stop") or is_stop(message.text or ""):
             # STOP unsubscribes; it does not close an urgent (distress) request ("annuler" does).
             if not ticket.urgent:
@@ -78,9 +82,9 @@ class HandoffGate:
             ):
                 return []
             if self._service.keep_media(ticket, message.media):
-                return [Reply(texts.MEDIA_KEPT)]
+                return [Reply(self._texts.media_kept)]
         if ticket.status != "assigned" or self._lets_through(message):
             return None
         if await self._service.relay_to_referent(ticket, person, message):
             return []
-        return [Reply(texts.TRANSFERRED)]
+        return [Reply(self._texts.transferred)]

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from bot.core.messages import Button, MediaRef, Reply
 from bot.core.outbound import OutboundPort, SendResult, SendStatus
 from bot.core.pump import GiveUp, RetryLater
-from bot.handoff import texts
+from bot.handoff.texts import HandoffTexts
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +136,10 @@ class OutboxDelivery:
     and whoever the notification names in ``on_failure`` is told in plain words.
     """
 
-    def __init__(self, dispatcher: NotificationDispatcher, bus: Any) -> None:
+    def __init__(self, dispatcher: NotificationDispatcher, bus: Any, texts: HandoffTexts) -> None:
         self._dispatcher = dispatcher
         self._bus = bus  # a NotificationBus (bot.handoff.bus)
+        self._texts = texts
 
     async def __call__(self, payload: dict[str, Any]) -> None:
         notification = _notification(payload)
@@ -161,7 +162,7 @@ class OutboxDelivery:
     async def _tell_sender(self, notification: Notification, result: SendResult) -> None:
         if notification.on_failure and notification.edit_ref is None:
             channel, external_id, who = notification.on_failure
-            await self._bus.publish(Notification(channel, external_id, Reply(failure_text(result, who))))
+            await self._bus.publish(Notification(channel, external_id, Reply(failure_text(self._texts, result, who))))
 
 
 def _notification(payload: dict[str, Any]) -> Notification:
@@ -171,9 +172,10 @@ def _notification(payload: dict[str, Any]) -> Notification:
         raise GiveUp("malformed notification") from None
 
 
-def failure_text(result: SendResult, who: str) -> str:
+def failure_text(texts: HandoffTexts, result: SendResult, who: str) -> str:
+    """What a referent reads when their message could not reach ``who``."""
     if result.status is SendStatus.WINDOW_CLOSED:
-        return texts.RELAY_FAILED_WINDOW.format(who=who)
+        return texts.relay_failed_window.format(who=who)
     if result.status is SendStatus.UNREACHABLE:
-        return texts.RELAY_FAILED_UNREACHABLE.format(who=who)
-    return texts.RELAY_FAILED.format(who=who)
+        return texts.relay_failed_unreachable.format(who=who)
+    return texts.relay_failed.format(who=who)

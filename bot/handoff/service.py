@@ -14,11 +14,11 @@ from bot.catalogue.model import Catalogue
 from bot.core.input import clean
 from bot.core.messages import Button, IncomingMessage, MediaRef, MessageKind, Reply
 from bot.core.safety import SafetyContent
-from bot.handoff import texts
 from bot.handoff.bus import NotificationBus
 from bot.handoff.notifications import Notification
 from bot.handoff.permanences import Permanences
 from bot.handoff.ports import Clock
+from bot.handoff.texts import HandoffTexts
 from bot.storage.handoff import HandoffRepository
 from bot.storage.persons import PersonRepository
 from bot.storage.records import PersonRecord, TicketRecord
@@ -56,6 +56,7 @@ class HandoffService:
         renotify_after: timedelta,
         safety: SafetyContent,
         urgent_renotify_after: timedelta,
+        texts: HandoffTexts,
     ) -> None:
         self.handoffs = handoffs
         self.referents = referents
@@ -68,6 +69,7 @@ class HandoffService:
         self._renotify_after = renotify_after
         self.safety = safety
         self._urgent_renotify_after = urgent_renotify_after
+        self._texts = texts
 
     # -- announcing ----------------------------------------------------------------------
     async def announce(self, ticket: TicketRecord) -> bool:
@@ -142,16 +144,16 @@ class HandoffService:
                 await self._to_person(person, Reply(self._nobody_text(ticket, person)))
             return
         values = dict(
-            id=ticket.id, bassin=ticket.bassin or "bassin inconnu", who=_who(person),
-            channel=texts.CHANNEL_NAMES.get(person.channel, person.channel),
+            id=ticket.id, bassin=ticket.bassin or self._texts.unknown_bassin, who=self._who(person),
+            channel=self._texts.channel_names.get(person.channel, person.channel),
             minutes=self._minutes_since(ticket.created_at), summary=ticket.summary,
         )
         if ticket.urgent:
             family = self.safety.family_label(str(ticket.topic.get("distress") or ""))
             text = self.safety.referent_text("annonce_encore" if again else "annonce", family=family, **values)
         else:
-            text = (texts.NOTICE_AGAIN if again else texts.NOTICE).format(**values)
-        reply = Reply(text, (Button(texts.TAKE_BUTTON.format(id=ticket.id), f"{TAKE_PAYLOAD} {ticket.id}"),))
+            text = (self._texts.notice_again if again else self._texts.notice).format(**values)
+        reply = Reply(text, (Button(self._texts.take_button.format(id=ticket.id), f"{TAKE_PAYLOAD} {ticket.id}"),))
         for referent in recipients:
             await self._bus.publish(Notification(
                 REFERENT_CHANNEL, referent.telegram_id, reply, notice_for=(ticket.id, referent.id)
@@ -159,11 +161,11 @@ class HandoffService:
         if not again and not ticket.urgent:
             when = self._permanences.when_text(ticket.bassin, self._clock())
             if when:
-                await self._to_person(person, Reply(texts.OUTSIDE_HOURS.format(when=when)))
+                await self._to_person(person, Reply(self._texts.outside_hours.format(when=when)))
 
     def _nobody_text(self, ticket: TicketRecord, person: PersonRecord) -> str:
         contact = self._insertion_contact(ticket.bassin or person.bassin, person.territoire)
-        return texts.NOBODY.format(contact=contact) if contact else texts.NOBODY_NO_CONTACT
+        return self._texts.nobody.format(contact=contact) if contact else self._texts.nobody_no_contact
 
     def _insertion_contact(self, bassin: str | None, territoire: str | None) -> str | None:
         """The insertion cell of a centre in the bassin, else in the territory, else any."""
@@ -180,9 +182,9 @@ class HandoffService:
     async def claim(self, referent: ReferentRecord, ticket_id: int) -> list[Reply]:
         current = self.current(referent)
         if current is not None:
-            return [Reply(texts.BUSY.format(id=current.id))]
+            return [Reply(self._texts.busy.format(id=current.id))]
         if self.handoffs.get(ticket_id) is None:
-            return [Reply(texts.UNKNOWN_TICKET.format(id=ticket_id))]
+            return [Reply(self._texts.unknown_ticket.format(id=ticket_id))]
         won = self.handoffs.assign(ticket_id, referent.id)
         if won is None:
             return [Reply(self._lost_text(ticket_id))]
@@ -191,7 +193,7 @@ class HandoffService:
     async def take_next(self, referent: ReferentRecord) -> list[Reply]:
         current = self.current(referent)
         if current is not None:
-            return [Reply(texts.BUSY.format(id=current.id))]
+            return [Reply(self._texts.busy.format(id=current.id))]
         waiting = self.handoffs.waiting()
         # Urgent first (the queue's order), then the referent's bassin, then the oldest.
         ordered = [t for t in waiting if t.urgent]
@@ -201,28 +203,29 @@ class HandoffService:
             won = self.handoffs.assign(ticket.id, referent.id)
             if won is not None:
                 return await self._taken(referent, won)
-        return [Reply(texts.NOTHING_TO_TAKE)]
+        return [Reply(self._texts.nothing_to_take)]
 
     def _lost_text(self, ticket_id: int) -> str:
         latest = self.handoffs.get(ticket_id)
         if latest is not None and latest.status == "assigned":
             holder = self.referents.get(latest.referent_id) if latest.referent_id else None
-            return texts.TOO_LATE.format(id=ticket_id, by=f" par {holder.name}" if holder else "")
-        return texts.NOT_WAITING.format(id=ticket_id)
+            by = self._texts.too_late_by.format(name=holder.name) if holder else ""
+            return self._texts.too_late.format(id=ticket_id, by=by)
+        return self._texts.not_waiting.format(id=ticket_id)
 
     async def _taken(self, referent: ReferentRecord, ticket: TicketRecord) -> list[Reply]:
         person = self._persons.get(ticket.person_id)
-        bassin = ticket.bassin or "bassin inconnu"
+        bassin = ticket.bassin or self._texts.unknown_bassin
         await self._edit_notices(ticket, lambda r: (
-            texts.NOTICE_YOURS if r == referent.id else texts.NOTICE_TAKEN
+            self._texts.notice_yours if r == referent.id else self._texts.notice_taken
         ).format(id=ticket.id, bassin=bassin, name=referent.name))
         if person is not None:
-            await self._to_person(person, Reply(texts.TAKEN.format(name=referent.name)))
+            await self._to_person(person, Reply(self._texts.taken.format(name=referent.name)))
             for kept in self.handoffs.take_media(ticket.id):
                 await self.relay_media_to_referent(ticket, person, MediaRef.from_dict(kept), referent)
-        claimed = texts.CLAIMED.format(
-            who=_who(person), bassin=bassin, id=ticket.id, summary=ticket.summary, name=referent.name,
-            channel=texts.CHANNEL_NAMES.get(ticket.channel, ticket.channel),
+        claimed = self._texts.claimed.format(
+            who=self._who(person), bassin=bassin, id=ticket.id, summary=ticket.summary, name=referent.name,
+            channel=self._texts.channel_names.get(ticket.channel, ticket.channel),
         )
         if ticket.trigger_text:
             # Only the referent who takes an urgent ticket reads what raised the alarm.
@@ -250,7 +253,7 @@ class HandoffService:
             if ticket.referent_id is not None and self.handoffs.release(ticket.id, ticket.referent_id):
                 await self._requeue(ticket.id)
             return False
-        text = texts.PERSON_SAYS.format(who=_who(person), text=describe(message))
+        text = self._texts.person_says.format(who=self._who(person), text=describe(message, self._texts))
         await self._bus.publish(
             Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)), once_key=relay_key(message)
         )
@@ -264,7 +267,9 @@ class HandoffService:
         referent = referent or (self.referents.get(ticket.referent_id) if ticket.referent_id else None)
         if referent is None:
             return False
-        caption = texts.MEDIA_CAPTION.format(who=_who(person), id=ticket.id, what=texts.MEDIA.get(media.kind, ""))
+        caption = self._texts.media_caption.format(
+            who=self._who(person), id=ticket.id, what=self._texts.media.get(media.kind, "")
+        )
         await self._bus.publish(Notification(
             REFERENT_CHANNEL, referent.telegram_id, Reply(caption), media=media,
             failure_to=(person.channel, person.external_id),
@@ -279,11 +284,12 @@ class HandoffService:
     ) -> list[Reply]:
         ticket = self.current(referent)
         if ticket is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         person = self._persons.get(ticket.person_id)
         if person is not None:
             await self._bus.publish(Notification(
-                person.channel, person.external_id, Reply(texts.MEDIA_FROM_REFERENT.format(name=referent.name)),
+                person.channel, person.external_id,
+                Reply(self._texts.media_from_referent.format(name=referent.name)),
                 media=media, failure_to=(REFERENT_CHANNEL, referent.telegram_id),
             ), once_key=once_key)
         return []
@@ -292,13 +298,13 @@ class HandoffService:
         """``once_key``: the referent's message being relayed (``relay_key``), so it is relayed once."""
         ticket = self.current(referent)
         if ticket is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         person = self._persons.get(ticket.person_id)
         if person is not None:
             body = text.strip()[:MAX_RELAY]
             await self._to_person(
-                person, Reply(texts.REFERENT_SAYS.format(name=referent.name, text=body)),
-                on_failure=(REFERENT_CHANNEL, referent.telegram_id, _who(person)), once_key=once_key,
+                person, Reply(self._texts.referent_says.format(name=referent.name, text=body)),
+                on_failure=(REFERENT_CHANNEL, referent.telegram_id, self._who(person)), once_key=once_key,
             )
         return []
 
@@ -306,30 +312,30 @@ class HandoffService:
     async def finish(self, referent: ReferentRecord, note: str | None) -> list[Reply]:
         ticket = self.current(referent)
         if ticket is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         closed = self.handoffs.close(ticket.id, closing_note=(note or "").strip() or None)
         if closed is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         person = self._persons.get(ticket.person_id)
         if person is not None:
             buttons = tuple(Button(title, rating_payload(ticket.id, n))
-                            for n, title in enumerate(texts.RATING_TITLES, start=1))
-            await self._to_person(person, Reply(texts.FINISHED.format(name=referent.name), buttons))
-        return [Reply(texts.FINISHED_REFERENT.format(id=ticket.id))]
+                            for n, title in enumerate(self._texts.rating_titles, start=1))
+            await self._to_person(person, Reply(self._texts.finished.format(name=referent.name), buttons))
+        return [Reply(self._texts.finished_referent.format(id=ticket.id))]
 
     async def transfer(self, referent: ReferentRecord, asked: int | None = None) -> list[Reply]:
         ticket = self.current(referent)
         if ticket is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         if asked is not None and asked != ticket.id:
-            return [Reply(texts.WRONG_TICKET.format(id=ticket.id, asked=asked))]
+            return [Reply(self._texts.wrong_ticket.format(id=ticket.id, asked=asked))]
         if self.handoffs.release(ticket.id, referent.id) is None:
-            return [Reply(texts.NO_CONVERSATION)]
+            return [Reply(self._texts.no_conversation)]
         person = self._persons.get(ticket.person_id)
         if person is not None:
-            await self._to_person(person, Reply(texts.TRANSFERRED))
+            await self._to_person(person, Reply(self._texts.transferred))
         await self._requeue(ticket.id)
-        return [Reply(texts.TRANSFERRED_REFERENT.format(id=ticket.id))]
+        return [Reply(self._texts.transferred_referent.format(id=ticket.id))]
 
     async def close_by_admin(self, ticket_id: int, note: str | None = None) -> TicketRecord | None:
         """An admin closes a ticket from the web console; the young person and the referent are told.
@@ -344,17 +350,16 @@ class HandoffService:
         person = self._persons.get(closed.person_id)
         if person is not None and referent is not None:
             buttons = tuple(Button(title, rating_payload(ticket_id, n))
-                            for n, title in enumerate(texts.RATING_TITLES, start=1))
-            await self._to_person(person, Reply(texts.FINISHED.format(name=referent.name), buttons))
+                            for n, title in enumerate(self._texts.rating_titles, start=1))
+            await self._to_person(person, Reply(self._texts.finished.format(name=referent.name), buttons))
         elif person is not None:
-            await self._to_person(person, Reply(texts.CLOSED_BY_STAFF))
+            await self._to_person(person, Reply(self._texts.closed_by_staff))
         if referent is not None:
-            await self._bus.publish(Notification(
-                REFERENT_CHANNEL, referent.telegram_id, Reply(texts.CLOSED_BY_STAFF_REFERENT.format(id=ticket_id))
-            ))
+            text = self._texts.closed_by_staff_referent.format(id=ticket_id)
+            await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
         else:
-            bassin = before.bassin or "bassin inconnu"
-            await self._edit_notices(before, lambda _r: texts.NOTICE_CLOSED.format(id=ticket_id, bassin=bassin))
+            bassin = before.bassin or self._texts.unknown_bassin
+            await self._edit_notices(before, lambda _r: self._texts.notice_closed.format(id=ticket_id, bassin=bassin))
         return closed
 
     async def _requeue(self, ticket_id: int) -> None:
@@ -370,25 +375,26 @@ class HandoffService:
         latest = self.handoffs.get(ticket.id) or ticket
         referent = self.referents.get(latest.referent_id) if latest.referent_id else None
         if referent is not None:
-            template = texts.PERSON_STOPPED if stopped else texts.PERSON_LEFT
+            template = self._texts.person_stopped if stopped else self._texts.person_left
             await self._bus.publish(Notification(
-                REFERENT_CHANNEL, referent.telegram_id, Reply(template.format(who=_who(person), id=ticket.id))
+                REFERENT_CHANNEL, referent.telegram_id, Reply(template.format(who=self._who(person), id=ticket.id))
             ))
         else:
-            bassin = ticket.bassin or "bassin inconnu"
-            await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
+            bassin = ticket.bassin or self._texts.unknown_bassin
+            cancelled = self._texts.notice_cancelled.format(id=ticket.id, bassin=bassin)
+            await self._edit_notices(ticket, lambda _r: cancelled)
         return True
 
     async def person_erased(self, ticket: TicketRecord, person: PersonRecord) -> None:
         """Before the rows go: whoever holds or was offered the conversation learns it is gone."""
         referent = self.referents.get(ticket.referent_id) if ticket.referent_id else None
         if referent is not None:
-            await self._bus.publish(Notification(
-                REFERENT_CHANNEL, referent.telegram_id, Reply(texts.PERSON_ERASED.format(who=_who(person), id=ticket.id))
-            ))
+            text = self._texts.person_erased.format(who=self._who(person), id=ticket.id)
+            await self._bus.publish(Notification(REFERENT_CHANNEL, referent.telegram_id, Reply(text)))
         else:
-            bassin = ticket.bassin or "bassin inconnu"
-            await self._edit_notices(ticket, lambda _r: texts.NOTICE_CANCELLED.format(id=ticket.id, bassin=bassin))
+            bassin = ticket.bassin or self._texts.unknown_bassin
+            cancelled = self._texts.notice_cancelled.format(id=ticket.id, bassin=bassin)
+            await self._edit_notices(ticket, lambda _r: cancelled)
 
     def rate(self, person: PersonRecord, ticket_id: int, rating: int) -> bool:
         return self.handoffs.rate(ticket_id, person.id, rating)
@@ -406,28 +412,29 @@ class HandoffService:
         return max(0, int((self._clock() - moment).total_seconds() // 60))
 
     def who(self, ticket: TicketRecord) -> str:
-        return _who(self._persons.get(ticket.person_id))
+        return self._who(self._persons.get(ticket.person_id))
 
     def minutes_waiting(self, ticket: TicketRecord) -> int:
         return self._minutes_since(ticket.created_at)
 
+    def _who(self, person: Any) -> str:
+        """A first name or alias: never a phone number or platform id."""
+        name = getattr(person, "display_name", None)
+        if name and not any(ch.isdigit() for ch in name):
+            return name
+        if person is None:
+            return self._texts.young_person
+        return self._texts.young_person_numbered.format(id=person.id)
 
-def _who(person: Any) -> str:
-    """A first name or alias: never a phone number or platform id."""
-    name = getattr(person, "display_name", None)
-    if name and not any(ch.isdigit() for ch in name):
-        return name
-    return f"Jeune n°{person.id}" if person is not None else "Jeune"
 
-
-def describe(message: IncomingMessage) -> str:
+def describe(message: IncomingMessage, texts: HandoffTexts) -> str:
     """The young person's message as the referent reads it (control characters dropped)."""
     text = clean(message.text).text
     if message.kind is MessageKind.TEXT:
-        return text[:MAX_RELAY] or "[message vide]"
+        return text[:MAX_RELAY] or texts.empty_message
     if message.kind is MessageKind.BUTTON:
-        return f"[bouton] {text or message.payload or ''}".strip()[:MAX_RELAY]
-    notice = texts.MEDIA.get(message.kind.value, texts.MEDIA["other"])
+        return texts.button_pressed.format(text=text or message.payload or "").strip()[:MAX_RELAY]
+    notice = texts.media.get(message.kind.value, texts.media["other"])
     # A caption may say what the photo is about; a contact's details are never passed on.
     if text and message.kind is not MessageKind.CONTACT:
         return f"{notice} {text}"[:MAX_RELAY]

@@ -1,98 +1,161 @@
-"""Every sentence the hand-off shows: young people and referents read French, short and plain."""
+"""Every sentence the hand-off shows, from ``content/handoff.yml``.
+
+Young people and referents read French, short and plain; coordinators change the
+wording in content, not here. The file is checked whole when it is loaded (at start-up):
+a missing or empty text, or a placeholder the code does not fill, is a ContentError
+naming the file and the key, never a crash in the middle of a conversation.
+"""
 from __future__ import annotations
 
-CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "cli": "terminal", "rasa": "web"}
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
-# To the young person
-TAKEN = "{name}, référent·e orientation, va te répondre ici. Écris-lui directement. (« annuler » pour arrêter)"
-CANCELLED = "C'est annulé : ta demande est retirée de la file. Je reste là si tu as d'autres questions."
-OUTSIDE_HOURS = (
-    "Les référents ne sont pas disponibles en ce moment. Ta demande reste dans la file : "
-    "quelqu'un te répondra à partir de {when}."
-)
-NOBODY = (
-    "Aucun référent n'est joignable pour l'instant, mais ta demande reste dans la file. "
-    "En attendant, tu peux contacter : {contact}."
-)
-NOBODY_NO_CONTACT = "Aucun référent n'est joignable pour l'instant, mais ta demande reste dans la file."
-TRANSFERRED = "Ta demande repasse dans la file : un autre référent va te répondre ici."
-FINISHED = "{name} a terminé la conversation, je reprends. Cette aide t'a été utile ? Donne une note :"
-REFERENT_SAYS = "{name} (référent·e) : {text}"
-RATED = "Merci pour ta note ! Je reste là si tu as d'autres questions."
-RATED_ALREADY = "Merci, ta note est déjà enregistrée."
-RATING_TITLES = ("1 😞", "2 🙁", "3 😐", "4 🙂", "5 😀")
+from bot.core.errors import ContentError
+from bot.core.texts import read_yaml
 
-# To referents
-NOTICE = "🔔 Demande n°{id} — {bassin}\n{who} ({channel}) · en attente depuis {minutes} min\n{summary}"
-NOTICE_AGAIN = "🔁 Toujours sans réponse — demande n°{id} — {bassin}\n{who} ({channel}) · en attente depuis {minutes} min\n{summary}"
-TAKE_BUTTON = "Prendre n°{id}"
-NOTICE_TAKEN = "Demande n°{id} ({bassin}) : prise en charge par {name}."
-NOTICE_YOURS = "Demande n°{id} ({bassin}) : c'est toi qui la prends."
-NOTICE_CANCELLED = "Demande n°{id} ({bassin}) : annulée par le jeune."
-PERSON_ERASED = (
-    "{who} a demandé l'effacement de ses données (demande n°{id}) : la conversation est close "
-    "et tout ce qui la concernait est supprimé. Tes messages ne lui parviendront plus."
-)
-CLAIMED = (
-    "Tu parles maintenant avec {who} ({bassin}, {channel}), demande n°{id}.\n{summary}\n"
-    "Écris tes messages ici, ils lui sont transmis signés « {name} ». "
-    "/terminer [note] pour finir, /transferer pour rendre la demande à la file."
-)
-TOO_LATE = "Trop tard : la demande n°{id} est déjà prise en charge{by}."
-NOT_WAITING = "La demande n°{id} n'est plus en attente."
-UNKNOWN_TICKET = "Je ne trouve pas la demande n°{id}."
-BUSY = "Tu as déjà une conversation en cours (n°{id}). /terminer ou /transferer d'abord : une conversation à la fois."
-QUEUE_EMPTY = "La file est vide. 👍"
-QUEUE_HEAD = "File d'attente ({count}) :"
-QUEUE_LINE = "n°{id} · {bassin} · {who} · {minutes} min · {summary}"
-NOTHING_TO_TAKE = "Aucune demande en attente."
-NO_CONVERSATION = "Tu n'as pas de conversation en cours. /file pour voir les demandes."
-FINISHED_REFERENT = "Conversation n°{id} terminée. Le bot reprend avec ce jeune et lui demande une note. Merci !"
-TRANSFERRED_REFERENT = "Demande n°{id} rendue à la file : elle va être proposée aux autres référents."
-WRONG_TICKET = "Ta conversation en cours est la n°{id}, pas la n°{asked}."
-PERSON_SAYS = "{who} : {text}"
-CLOSED_BY_STAFF = "L'équipe TerraPro a clos ta demande. Je reste là si tu as d'autres questions."
-CLOSED_BY_STAFF_REFERENT = "La demande n°{id} a été fermée par un·e administrateur·rice depuis la console."
-NOTICE_CLOSED = "Demande n°{id} ({bassin}) : fermée depuis la console."
-# A referent's message that could not reach the young person, said plainly.
-RELAY_FAILED_WINDOW = (
-    "⚠️ Ton message à {who} n'est pas parti : WhatsApp n'autorise plus à lui écrire "
-    "(plus de 24 h sans message de sa part). Tu pourras lui répondre dès que {who} réécrira."
-)
-RELAY_FAILED_UNREACHABLE = "⚠️ Ton message à {who} n'est pas parti : cette personne ne peut plus être jointe (bot bloqué ou numéro fermé)."
-RELAY_FAILED = "⚠️ Ton message à {who} n'est pas parti, malgré plusieurs essais. Réessaie plus tard ou contacte la coordination."
-PERSON_LEFT = "{who} a annulé la demande n°{id}. La conversation est finie."
-PERSON_STOPPED = "{who} a écrit STOP : la demande n°{id} est close."
-PRESENT = "C'est noté : tu es présent·e, les nouvelles demandes te seront proposées."
-ABSENT = "C'est noté : tu es absent·e. Tu ne recevras que les rappels des demandes sans réponse. /present pour revenir."
-ONLY_TEXT = "Seuls le texte, les vocaux et les photos sont transmis au jeune."
-MEDIA_CAPTION = "{who} · demande n°{id} : {what}"
-MEDIA_FROM_REFERENT = "{name} (référent·e)"
-MEDIA_KEPT = "Bien reçu : je le transmettrai au référent dès qu'il prend ta demande."
-BAD_NUMBER = "Indique un numéro de demande, par ex. /prendre 12."
-UNKNOWN_COMMAND = "Commande inconnue. /aide pour la liste."
-HELP = (
-    "Commandes référent :\n"
-    "/file — les demandes en attente (bouton « Prendre » sur chacune)\n"
-    "/prendre [N] — prendre la demande N (sans N : la plus ancienne, ton bassin d'abord)\n"
-    "/terminer [note] — finir la conversation, le bot reprend et demande une note au jeune\n"
-    "/transferer — rendre ta conversation à la file\n"
-    "/present, /absent — recevoir ou non les nouvelles demandes\n"
-    "/diffuser — envoyer une annonce aux jeunes abonnés (administrateurs)\n"
-    "/stats, /questions — les chiffres de la semaine, les questions sans réponse en CSV (administrateurs)\n"
-    "Règle : une conversation à la fois. Pendant une conversation, tout ce que tu écris "
-    "(sans /) est transmis au jeune, signé de ton prénom. Il ne voit jamais ton numéro, "
-    "et tu ne vois jamais le sien."
-)
+FILE_NAME = "handoff.yml"
+CHANNELS = ("telegram", "whatsapp", "cli", "rasa")
+# Every kind the relay can describe (bot.core.messages.MessageKind, text and buttons aside).
+MEDIA_KINDS = ("image", "voice", "video", "document", "sticker", "location", "contact", "other")
+RATINGS = 5  # the rating buttons, 1 to 5 (bot.handoff.gate.parse_rating)
 
-# What the young person sent, when it is not text (media cannot cross channels as is).
-MEDIA = {
-    "image": "[photo]",
-    "voice": "[message vocal]",
-    "video": "[vidéo]",
-    "document": "[document]",
-    "sticker": "[autocollant]",
-    "location": "[position partagée]",
-    "contact": "[contact partagé, non transmis]",
-    "other": "[message non textuel]",
-}
+_FORMATTER = string.Formatter()
+
+
+def _text(*fills: str) -> Any:
+    """A text field; ``fills``: the placeholders the code fills in it (none: shown as written)."""
+    return field(metadata={"fills": frozenset(fills)})
+
+
+# The notice of a new request and a line of the queue name the same things.
+_NOTICE = ("id", "bassin", "who", "channel", "minutes", "summary")
+
+
+@dataclass(frozen=True)
+class HandoffTexts:
+    """Attributes are the keys of ``content/handoff.yml``."""
+
+    channel_names: Mapping[str, str] = field(metadata={"keys": CHANNELS})
+
+    # To the young person
+    taken: str = _text("name")
+    cancelled: str = _text()
+    outside_hours: str = _text("when")
+    nobody: str = _text("contact")
+    nobody_no_contact: str = _text()
+    transferred: str = _text()
+    finished: str = _text("name")
+    referent_says: str = _text("name", "text")
+    rated: str = _text()
+    rated_already: str = _text()
+    rating_titles: tuple[str, ...] = field(metadata={"count": RATINGS})
+    media_from_referent: str = _text("name")
+    media_kept: str = _text()
+    closed_by_staff: str = _text()
+
+    # To referents
+    notice: str = _text(*_NOTICE)
+    notice_again: str = _text(*_NOTICE)
+    take_button: str = _text("id")
+    notice_taken: str = _text("id", "bassin", "name")
+    notice_yours: str = _text("id", "bassin", "name")
+    notice_cancelled: str = _text("id", "bassin")
+    notice_closed: str = _text("id", "bassin")
+    unknown_bassin: str = _text()
+    claimed: str = _text("who", "bassin", "channel", "id", "summary", "name")
+    too_late: str = _text("id", "by")
+    too_late_by: str = _text("name")
+    not_waiting: str = _text("id")
+    unknown_ticket: str = _text("id")
+    busy: str = _text("id")
+    nothing_to_take: str = _text()
+    bad_number: str = _text()
+    queue_empty: str = _text()
+    queue_head: str = _text("count")
+    queue_line: str = _text("id", "bassin", "who", "minutes", "summary")
+    person_says: str = _text("who", "text")
+    media_caption: str = _text("who", "id", "what")
+    only_text: str = _text()
+    no_conversation: str = _text()
+    finished_referent: str = _text("id")
+    transferred_referent: str = _text("id")
+    wrong_ticket: str = _text("id", "asked")
+    person_left: str = _text("who", "id")
+    person_stopped: str = _text("who", "id")
+    person_erased: str = _text("who", "id")
+    closed_by_staff_referent: str = _text("id")
+    relay_failed_window: str = _text("who")
+    relay_failed_unreachable: str = _text("who")
+    relay_failed: str = _text("who")
+    present: str = _text()
+    absent: str = _text()
+    unknown_command: str = _text()
+    help: str = _text()
+
+    # The young person and what they sent, as referents read them
+    young_person_numbered: str = _text("id")
+    young_person: str = _text()
+    empty_message: str = _text()
+    button_pressed: str = _text("text")
+    media: Mapping[str, str] = field(metadata={"keys": MEDIA_KINDS})
+
+    @classmethod
+    def load(cls, content_dir: Path) -> HandoffTexts:
+        data = read_yaml(Path(content_dir) / FILE_NAME)
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            if spec.name not in data:
+                raise _error(spec.name, "manque")
+            value = data[spec.name]
+            if "keys" in spec.metadata:
+                values[spec.name] = _mapping(spec.name, value, spec.metadata["keys"])
+            elif "count" in spec.metadata:
+                values[spec.name] = _titles(spec.name, value, spec.metadata["count"])
+            else:
+                values[spec.name] = _template(spec.name, value, spec.metadata["fills"])
+        return cls(**values)
+
+
+def _error(key: str, reason: str) -> ContentError:
+    return ContentError(FILE_NAME, None, f"le texte « {key} » {reason}")
+
+
+def _string(key: str, value: Any) -> str:
+    if value is None or value == "":
+        raise _error(key, "est vide")
+    if not isinstance(value, str):
+        raise _error(key, "doit être une phrase (entre guillemets), pas une liste ni un nombre")
+    return value
+
+
+def _template(key: str, value: Any, fills: frozenset[str]) -> str:
+    text = _string(key, value)
+    try:
+        used = {name for _, name, _, _ in _FORMATTER.parse(text) if name is not None}
+    except ValueError:
+        raise _error(key, "a une accolade { ou } seule : chaque {nom} doit être fermé") from None
+    unknown = sorted(used - fills)
+    if unknown:
+        allowed = ", ".join(f"{{{name}}}" for name in sorted(fills)) or "aucun"
+        shown = ", ".join(f"{{{name}}}" for name in unknown)
+        raise _error(key, f"contient {shown}, que le bot ne remplit pas (possibles : {allowed})")
+    return text
+
+
+def _mapping(key: str, value: Any, keys: tuple[str, ...]) -> Mapping[str, str]:
+    if not isinstance(value, dict):
+        raise _error(key, f"doit contenir une ligne par nom ({', '.join(keys)})")
+    for name in keys:
+        if name not in value:
+            raise _error(f"{key}.{name}", "manque")
+    return MappingProxyType({str(name): _string(f"{key}.{name}", text) for name, text in value.items()})
+
+
+def _titles(key: str, value: Any, count: int) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) != count:
+        raise _error(key, f"doit être une liste de {count} boutons (de la note 1 à la note {count})")
+    return tuple(_string(f"{key} n°{number}", title) for number, title in enumerate(value, start=1))

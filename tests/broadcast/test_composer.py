@@ -9,6 +9,8 @@ import pytest
 from bot.broadcast.composer import BroadcastComposer, draft_store
 from bot.core.messages import IncomingMessage
 from bot.handoff.console import ReferentConsole
+from bot.handoff.texts import HandoffTexts
+from bot.settings import PROJECT_ROOT
 from bot.storage.shared_keys import RedisSharedKeyStore, SqlSharedKeyStore
 
 BASSINS = {"bignona": ["Fogny", "Littoral-Kafountine"], "savoie": ["Chambéry"]}
@@ -70,7 +72,7 @@ async def test_console_routes_the_text_to_the_draft_not_to_a_young_person(compos
         async def relay_to_person(self, referent, text):
             raise AssertionError("the announcement text must not be relayed to a young person")
 
-    console = ReferentConsole(NoRelay(), composer)
+    console = ReferentConsole(NoRelay(), HandoffTexts.load(PROJECT_ROOT / "content"), composer)
     message = IncomingMessage("telegram", "42", text="/diffuser")
     await console.handle(admin(), message)
     replies = await console.handle(admin(), IncomingMessage("telegram", "42", text="Forum le 19 mars"))

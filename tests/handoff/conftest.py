@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -133,13 +134,13 @@ class World:
 
     def rebuilt(self) -> World:
         """New service objects on the same database: what a restart gives."""
-        return make_world(self.db, self.clock, self.outbox)
+        return make_world(self.db, self.clock, self.outbox, content_dir=self.settings.content_dir)
 
 
 def make_world(db: Database, clock: FakeClock | None = None, outbox: FakeOutbox | None = None,
-               *, renotify_minutes: int = 15, channels: tuple[str, ...] = ("telegram", "whatsapp")) -> World:
-    settings = Settings(content_dir=PROJECT_ROOT / "content", handoff_renotify_minutes=renotify_minutes,
-                        redis_url="")
+               *, renotify_minutes: int = 15, channels: tuple[str, ...] = ("telegram", "whatsapp"),
+               content_dir: Path = PROJECT_ROOT / "content") -> World:
+    settings = Settings(content_dir=content_dir, handoff_renotify_minutes=renotify_minutes, redis_url="")
     clock = clock or FakeClock()
     outbox = outbox or FakeOutbox()
     persons = PersonRepository(db)
