@@ -15,7 +15,7 @@ from actions import slots
 from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
 from bot.catalogue.model import Course
-from bot.core.french import capitalised, le
+from bot.core.french import capitalised, is_length_of_time, le
 
 # Which course field answers which question (phrases.yml, section "aspects").
 ASPECT_FIELDS = {
@@ -81,6 +81,8 @@ class CourseFacts:
             text = self.text(key, tracker, debouches=", ".join(jobs), **values)
         elif aspect in ASPECT_FIELDS and not getattr(course, ASPECT_FIELDS[aspect]):
             text = self.text("followup_unknown", tracker, **values)
+        elif aspect in ("duration", "cost") and not is_length_of_time(course.duree):
+            text = self.text(f"followup_{aspect}_service", tracker, **values)  # « 1 rendez-vous »
         else:
             text = self.text(f"followup_{aspect}", tracker, **values)
         dispatcher.utter_message(text=text, buttons=[

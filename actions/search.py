@@ -176,7 +176,7 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
         notes = []
         if place and courses[0].commune != place.commune:
             notes.append(self.text("results_other_places", tracker, lieu=place.commune))
-        if place is None:
+        if place is None and not centre:  # a centre asked for by name is the one wanted, wherever the person lives
             notes.append(self.text("results_ask_place", tracker))
         if profile.get("fauteuil"):
             notes.append(self.text("results_accessibility", tracker))

@@ -1,6 +1,8 @@
 """Small rules of written French the replies need (elision before a vowel, articles before centre names)."""
 from __future__ import annotations
 
+import re
+
 from bot.nlu.text import fold
 
 _VOWELS = tuple("aeiouy")  # place names with an h are mostly aspirated ("de Hautecour")
@@ -33,3 +35,12 @@ def le(name: str) -> str:
 def capitalised(text: str) -> str:
     """The same words at the start of a sentence: « Le CFP… », « L'AFPA… »."""
     return text[:1].upper() + text[1:]
+
+
+_LENGTH_OF_TIME = re.compile(r"\d.*\b(an|ans|mois|semaines?|jours?|heures?)\b")
+
+
+def is_length_of_time(words: str) -> bool:
+    """« 9 mois », « 6 à 12 mois », « 2 ans » — not « 1 rendez-vous » or « Accueil libre »
+    (a service, not a course): those cannot follow « dure » or « une formation de »."""
+    return bool(_LENGTH_OF_TIME.search(fold(words)))

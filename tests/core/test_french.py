@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.french import capitalised, de, le
+from bot.core.french import capitalised, de, is_length_of_time, le
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -25,3 +25,11 @@ def test_elision(name, expected):
 def test_article_before_a_centre_name(name, expected):
     assert le(name) == expected
     assert capitalised(le(name))[0].isupper()
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("9 mois", True), ("6 à 12 mois", True), ("1 an", True), ("2 ans", True), ("3 semaines", True),
+    ("1 rendez-vous", False), ("Accueil libre", False), ("", False), ("12", False),
+])
+def test_a_length_of_time_is_told_from_a_service(words, expected):
+    assert is_length_of_time(words) is expected

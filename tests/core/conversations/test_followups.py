@@ -215,3 +215,16 @@ async def test_a_follow_up_the_classifier_hesitates_on_still_keeps_the_thread(ch
     await chat.say("couture a kafountine")
     await chat.say("cé payan ?")
     assert abene.cout in chat.text and "compris" not in chat.text
+
+
+async def test_a_service_is_not_a_course_of_some_months(chat, services):
+    """The CIO's interview is « 1 rendez-vous », the PIJ's « Accueil libre »: never « dure 1
+    rendez-vous » or « une formation de Accueil libre »."""
+    cio = course(services, "SAV-CIO-01")
+    await chat.say("cio chambery")
+    assert cio.centre in first_result(chat.text)
+    assert "ta commune" not in chat.text  # the centre asked for by name is the one wanted
+    await chat.say("ça dure combien ?")
+    assert cio.duree in chat.text and " dure " not in chat.text
+    await chat.say("c'est payant ?")
+    assert cio.cout in chat.text and cio.duree in chat.text and "formation de" not in chat.text
