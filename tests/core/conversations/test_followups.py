@@ -228,3 +228,13 @@ async def test_a_service_is_not_a_course_of_some_months(chat, services):
     assert cio.duree in chat.text and " dure " not in chat.text
     await chat.say("c'est payant ?")
     assert cio.cout in chat.text and cio.duree in chat.text and "formation de" not in chat.text
+
+
+async def test_c_paye_is_a_question_about_the_cost_not_a_worry(chat, services):
+    """« payé » is also a worrying word (« mon patron ne me paye pas »): a plain « c payé ? »
+    must be understood as the question it is, not answered with help lines."""
+    bourg = course(services, "SAV-BSM-01")
+    await chat.say("formation cuisine a chambery")
+    for question in ("c payé ?", "l apprenti est payé ?", "c'est rémunéré ?"):
+        await chat.say(question)
+        assert bourg.cout in chat.text and "3114" not in chat.text
