@@ -12,6 +12,7 @@ from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
 from actions.search import LocationMixin
 from actions.territory import TerritoryMixin
+from bot.catalogue import Place, haversine_km
 
 SHORT_MONTHS = 6
 
@@ -19,13 +20,32 @@ SHORT_MONTHS = 6
 class GuidanceMixin(TerritoryMixin):
     """Answers from content/guidance.yml, for the person's territory, with the catalogue's own entries."""
 
-    def topic_text(self: Any, tracker: Tracker, topic: str, territoire: str, **values: Any) -> str:
+    def topic_text(
+        self: Any, tracker: Tracker, topic: str, territoire: str, *, near: Place | None = None, **values: Any
+    ) -> str:
+        """``near``: where the person is; the services named are then nearest first."""
         entry = self.services.texts.guidance["topics"][topic]
         # Wolof only where the text is about Bignona (Wolof users live there).
         text = entry["wo"] if self.language(tracker) == "wo" and territoire == "bignona" and entry.get("wo") else entry[territoire]
         lines = [text.format(**values) if values else text]
-        lines += [self.centre_line(tracker, course_id) for course_id in (entry.get("centres") or {}).get(territoire, [])]
+        course_ids = (entry.get("centres") or {}).get(territoire, [])
+        lines += [self.centre_line(tracker, course_id) for course_id in self.nearest_first(course_ids, near)]
         return "\n".join(line for line in lines if line)
+
+    def nearest_first(self: Any, course_ids: list[str], near: Place | None) -> list[str]:
+        """The content's order when we do not know where the person is, or for equal distances."""
+        if near is None:
+            return list(course_ids)
+        catalogue = self.services.catalogue
+
+        def km(course_id: str) -> float:
+            course = catalogue.by_id.get(course_id)
+            there = catalogue.place_of(course.commune) if course else None
+            if there is None:
+                return float("inf")
+            return haversine_km(near.latitude, near.longitude, there.latitude, there.longitude)
+
+        return sorted(course_ids, key=km)
 
     def centre_line(self: Any, tracker: Tracker, course_id: str) -> str:
         course = self.services.catalogue.by_id.get(course_id)
@@ -37,10 +57,11 @@ class GuidanceMixin(TerritoryMixin):
         self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, topic: str,
         buttons: list[dict[str, str]],
     ) -> list[dict[str, Any]]:
-        territoire, events = self.territory(tracker)
+        where, events = self.locate(tracker)
+        territoire = where.territoire
         if territoire is None:
             return events + self.ask_territory(dispatcher, tracker, intent)
-        dispatcher.utter_message(text=self.topic_text(tracker, topic, territoire), buttons=buttons)
+        dispatcher.utter_message(text=self.topic_text(tracker, topic, territoire, near=where.place), buttons=buttons)
         return events + [SlotSet(slots.PENDING, None), SlotSet(slots.MISSES, 0)]
 
 
@@ -124,17 +145,20 @@ class ActionJobSearch(LocationMixin, GuidanceMixin, TerraProAction):
                 self.referent_button(tracker),
             ])
         # « un apprentissage en mécanique »: the trade was said; it leads the answer.
-        territoire, events = self.territory(tracker)
+        where, events = self.locate(tracker)
+        territoire = where.territoire
         if territoire is None:
             return events + self.ask_territory(dispatcher, tracker, "job_search", {"filiere": filiere})
         catalogue = self.services.catalogue
         label = catalogue.filiere_label(filiere)
         taught = any(c.filiere == filiere and c.territoire == territoire for c in catalogue.courses)
-        where = self.in_territory_words(territoire)
-        lead = self.text("job_trade_taught" if taught else "job_trade_not_taught", tracker, filiere=label, territoire=where)
+        lead = self.text(
+            "job_trade_taught" if taught else "job_trade_not_taught", tracker,
+            filiere=label, territoire=self.in_territory_words(territoire),
+        )
         buttons = [button(label, intent_payload("search_training", filiere=filiere))] if taught else []
         dispatcher.utter_message(
-            text=lead + "\n" + self.topic_text(tracker, "job_search", territoire),
+            text=lead + "\n" + self.topic_text(tracker, "job_search", territoire, near=where.place),
             buttons=buttons + [self.referent_button(tracker)],
         )
         # The trade is now the thread: « c payant ? » is about its nearest course, not one shown before.

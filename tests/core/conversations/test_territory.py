@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.app import build_services
 from bot.core.messages import Location, MessageKind
 from bot.storage.models import HandoffTicket, Subscription
-from tests.core.conftest import TODAY
+from tests.core.conftest import TODAY, Chat
 from tests.core.conversations.conftest import (
     BIGNONA_CENTRES,
     PlainChat,
@@ -330,3 +330,13 @@ async def test_after_a_trade_named_with_a_job_search_follow_ups_are_about_its_ne
     await bignonois.say("je cherche un apprentissage en mecanique")
     await bignonois.say("c combien")
     assert "FCFA" in bignonois.text and no_savoie(bignonois.text)
+
+
+async def test_the_services_a_guidance_names_come_nearest_first(services):
+    """Nearest first holds for the Mission locale named with the job advice too."""
+    aix, chambery = Chat(services.conversation, user="aix"), Chat(services.conversation, user="chambery")
+    await aix.say("bonjour je suis a aix les bains je cherche un apprentissage en boulangerie")
+    await chambery.say("je cherche du travail a chambery")
+    for chat, here, there in ((aix, "Aix-les-Bains", "Chambéry"), (chambery, "Chambéry", "Aix-les-Bains")):
+        named = [line for line in chat.text.splitlines() if "👉" in line]
+        assert here in named[0] and there in named[1]
