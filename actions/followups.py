@@ -74,10 +74,10 @@ class CourseFacts:
         self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, course: Course, aspect: str
     ) -> list[dict[str, Any]]:
         values = self.course_values(tracker, course)
-        if aspect == "debouches":
+        if aspect in ("debouches", "salary"):  # the trades it leads to; never a salary figure
             filiere = self.services.catalogue.filiere_by_code.get(course.filiere)
             jobs = filiere.debouches if filiere else ()
-            key = "followup_debouches" if jobs else "followup_debouches_none"
+            key = f"followup_{aspect}" if jobs else f"followup_{aspect}_none"
             text = self.text(key, tracker, debouches=", ".join(jobs), **values)
         elif aspect in ASPECT_FIELDS and not getattr(course, ASPECT_FIELDS[aspect]):
             text = self.text("followup_unknown", tracker, **values)

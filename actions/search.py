@@ -12,6 +12,7 @@ from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
 from actions.followups import CourseFacts, last_courses, pick_result
 from actions.payloads import intent_payload
+from actions.profile_words import MIN_ADULT_AGE
 from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
 from bot.core.french import de
@@ -260,6 +261,14 @@ class ActionTrainingDetails(LocationMixin, NearestCourse, TerritoryMixin, Course
         return "action_training_details"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = query_text(tracker)
+        facts = self.services.profile.read(text) if text else None
+        if facts is not None and (facts.no_papers or facts.wheelchair or (facts.age or MIN_ADULT_AGE) < MIN_ADULT_AGE):
+            # « j'ai pas de papiers, je peux faire la formation ? »: what the person said about
+            # themself is the real question, and gets its own honest answer.
+            from actions.profile import ActionInformProfile  # it builds on this module
+
+            return ActionInformProfile(self.services).run(dispatcher, tracker, domain)
         catalogue = self.services.catalogue
         where, events = self.locate(tracker)
         place = where.place

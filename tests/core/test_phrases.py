@@ -51,9 +51,8 @@ def test_whole_words_only(phrases):
 def test_every_named_list_has_its_reply_text(phrases):
     texts = Texts.load(CONTENT)
     for name, _ in phrases.aspects:
-        if name != "debouches":
-            assert texts.get(f"followup_{name}", formation="", centre="", commune="", duree="", cout="",
-                             acces="", certification="", contact="", unconfirmed="", le_centre="", Le_centre="")
+        assert texts.get(f"followup_{name}", formation="", centre="", commune="", duree="", cout="", debouches="",
+                         acces="", certification="", contact="", unconfirmed="", le_centre="", Le_centre="")
     for name, _ in phrases.off_topic:
         assert texts.get(f"off_topic_{name}")
     assert texts.get("off_topic_other")

@@ -238,3 +238,26 @@ async def test_c_paye_is_a_question_about_the_cost_not_a_worry(chat, services):
     for question in ("c payé ?", "l apprenti est payé ?", "c'est rémunéré ?"):
         await chat.say(question)
         assert bourg.cout in chat.text and "3114" not in chat.text
+
+
+async def test_papers_housing_and_salary_get_honest_answers_about_that_course(chat, services):
+    coubanao = course(services, "BIG-COU-03")
+    jobs = services.catalogue.filiere_by_code[coubanao.filiere].debouches
+    await chat.say("formation couture a bignona")
+    assert coubanao.centre in first_result(chat.text)
+    await chat.say("il faut quels papiers pour s inscrire ?")
+    assert coubanao.cout in chat.text and plain(coubanao.contact) in chat.text
+    await chat.say("ya un internat ?")
+    assert "Je ne sais pas" in chat.text and plain(coubanao.contact) in chat.text
+    await chat.say("c quoi le salaire apres ?")
+    assert jobs[0] in chat.text and not re.search(r"\d", chat.text)  # the trades, never a figure
+
+
+async def test_a_statement_about_oneself_inside_a_follow_up_gets_its_own_answer(chat, services):
+    """« j'ai pas de papiers, je peux faire la formation ? » is not a request for the course sheet."""
+    said = services.texts.guidance["profile"]
+    await chat.say("formation couture a bignona")
+    await chat.say("j ai pas de papiers je peux faire la formation ?")
+    assert said["no_papers"]["fr"] in chat.text and "Durée" not in chat.text
+    await chat.say("je suis en fauteuil c est accessible ?")
+    assert said["wheelchair"]["fr"] in chat.text
