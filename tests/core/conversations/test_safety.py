@@ -317,3 +317,12 @@ async def test_distress_is_answered_even_past_the_flood_limit(tmp_path, nlu_cach
         assert_safety_reply(services, chat, SAVOIE)
     finally:
         services.close()
+
+
+async def test_envie_de_tout_arreter_is_heard_as_distress_not_as_leaving_school(services, outbox):
+    """It was read as « I left school » and answered « C'est noté, merci »."""
+    for user, words in (("lina", "jai envie de tout arreter"), ("moussa", "des fois j'ai envie de tout lâcher")):
+        chat = Chat(services.conversation, user=user)
+        await chat.say(words)
+        assert has_help_lines(chat.text, "fr") and "C'est noté" not in chat.text
+        assert open_ticket(services, user).urgent
