@@ -321,8 +321,9 @@ async def test_distress_is_answered_even_past_the_flood_limit(tmp_path, nlu_cach
 
 async def test_envie_de_tout_arreter_is_heard_as_distress_not_as_leaving_school(services, outbox):
     """It was read as « I left school » and answered « C'est noté, merci »."""
-    for user, words in (("lina", "jai envie de tout arreter"), ("moussa", "des fois j'ai envie de tout lâcher")):
-        chat = Chat(services.conversation, user=user)
+    for n, words in enumerate(("jai envie de tout arreter", "des fois j'ai envie de tout lâcher"), start=1):
+        chat = Chat(services.conversation, user=f"youth{n}")
         await chat.say(words)
-        assert has_help_lines(chat.text, "fr") and "C'est noté" not in chat.text
-        assert open_ticket(services, user).urgent
+        assert_safety_reply(services, chat, BOTH)
+        assert "C'est noté" not in chat.text
+        assert len(urgent(services)) == n
