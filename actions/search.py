@@ -15,11 +15,20 @@ from actions.payloads import intent_payload
 from actions.profile_words import MIN_ADULT_AGE
 from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
+from bot.catalogue.stopwords import STOP_WORDS
 from bot.core.french import de
+from bot.nlu.text import tokens
 
 PAGE = 3
 MAX_REPLY = 500  # characters: one phone screen
 KEPT_RESULTS = 12
+
+
+def asked_words(text: str) -> str:
+    """The words of a query that say what is wanted (« vente » in « je cherche une formation
+    dans la vente »), as the person wrote them: what a reply quotes back."""
+    kept = [word.strip("?!.,;:«»\"'") for word in text.split() if any(t not in STOP_WORDS for t in tokens(word))]
+    return " ".join(word for word in kept if word)
 
 
 def query_text(tracker: Tracker) -> str:
@@ -151,15 +160,17 @@ class ActionSearchTraining(LocationMixin, TerritoryMixin, CourseFormatting, Terr
             limit=KEPT_RESULTS,
         )
         trade = filiere or (results[0].course.filiere if results else None)
-        what = self.services.catalogue.filiere_label(trade) if trade else text
+        what = self.services.catalogue.filiere_label(trade) if trade else asked_words(text) or text
+        territoire = where.territoire
         if not results:
+            if territoire:  # honest, with the territory's own service (Mission locale, CFP cell…)
+                return events + self.nothing_here(dispatcher, tracker, territoire, what, "results_none_territory")
             record_unanswered(self, tracker)
             dispatcher.utter_message(
                 text=self.text("results_none", tracker, query=what),
                 buttons=[self.referent_button(tracker)],
             )
             return events + [SlotSet(slots.PENDING, None)]
-        territoire = where.territoire
         if territoire is None:
             # We do not know where the person lives: ask, never guess. Even a trade taught in one
             # country only would send a young person of the other one to a centre 4,000 km away.

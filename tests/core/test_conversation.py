@@ -254,7 +254,7 @@ async def test_naming_a_territory_moves_the_search_there_and_keeps_the_trade(cha
 async def test_a_trade_not_in_the_catalogue_is_said_plainly_and_recorded(chat, services):
     await chat.say("formation solaire")
     await chat.say("je veux apprendre la danse")
-    assert "pas trouvé" in chat.text
+    assert "pas de formation « danse »" in chat.text  # its territory is known: with its own service
     assert count(services, UnansweredQuestion) == 1
 
 

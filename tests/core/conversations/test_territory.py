@@ -340,3 +340,10 @@ async def test_the_services_a_guidance_names_come_nearest_first(services):
     for chat, here, there in ((aix, "Aix-les-Bains", "Chambéry"), (chambery, "Chambéry", "Aix-les-Bains")):
         named = [line for line in chat.text.splitlines() if "👉" in line]
         assert here in named[0] and there in named[1]
+
+
+async def test_a_trade_the_catalogue_lacks_gets_the_territorys_service_and_only_its_own_words_quoted(services):
+    savoyard = Chat(services.conversation, user="albertville")
+    await savoyard.say("salut je suis a albertville")
+    await savoyard.say("je cherche une formation dans la vente")
+    assert "« vente »" in savoyard.text and "Mission locale" in savoyard.text and "cherche" not in savoyard.text
