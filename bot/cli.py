@@ -172,6 +172,4 @@ def _telegram(make_app) -> int:
 def _web_app(app: App, host: str):
     from bot.web.compose import build_web_app
 
-    web = build_web_app(app, host)
-    app.db.warm_up()  # before the first message, not during the first seconds of traffic
-    return web
+    return build_web_app(app, host)

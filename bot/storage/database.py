@@ -5,7 +5,6 @@ Works the same on SQLite (default, a file in the data dir) and PostgreSQL
 """
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -22,8 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.identity import IdentityProtector
 from bot.storage.unit_of_work import current_connection, current_session
-
-log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Connections kept open per process on PostgreSQL, and allowed beyond that at a peak
@@ -182,46 +179,6 @@ class Database:
             return
         with self.writing(), self.engine.begin() as connection:
             yield connection
-
-    def warm_up(self, timeout: float = 10.0) -> int:
-        """Open the pool's connections before the first message (PostgreSQL; SQLite has
-        nothing to open). Returns how many were warmed.
-
-        Opened on demand, the first seconds of traffic paid for them all at once: a new
-        server process for each, and its first statement on every table loads that table's
-        and its indexes' descriptions. Each connection here plans one empty read of every
-        table, so the server has them loaded before the first message.
-        A failure (database not up yet) is logged and left to the first messages.
-        """
-        if self.dialect != "postgresql":
-            return 0
-        from bot.storage.schema import target_metadata
-
-        tables = [table.name for table in target_metadata().sorted_tables]
-        count = self.engine.pool.size()
-        # Each thread keeps its connection until all have one: `count` distinct connections.
-        together = threading.Barrier(count, timeout=timeout)
-        failures: list[str] = []
-
-        def warm_one() -> None:
-            try:
-                with self.engine.connect() as connection:
-                    for table in tables:
-                        connection.execute(text(f'SELECT 1 FROM "{table}" LIMIT 0'))
-                    connection.rollback()
-                    together.wait()
-            except Exception as exc:
-                failures.append(type(exc).__name__)
-                together.abort()  # the others stop waiting for this one
-
-        threads = [threading.Thread(target=warm_one, daemon=True) for _ in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout + 1.0)
-        if failures:  # start anyway: the first messages open what is missing
-            log.warning("database warm-up incomplete: %s", sorted(set(failures)))
-        return self.engine.pool.checkedin()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import inspect, select, text
 
-from bot.storage.database import POSTGRES_POOL_SIZE, Database
+from bot.storage.database import Database
 from bot.storage.models import Person
 
 
@@ -94,37 +92,3 @@ def test_a_connection_the_server_dropped_is_reported_then_replaced(postgres_db):
     assert connection_lost(failure.value)
     with postgres_db.session() as session:
         assert session.execute(sqlalchemy.text("SELECT 1")).scalar() == 1
-
-
-def test_warm_up_opens_the_whole_pool_before_traffic(postgres_db):
-    opened = []
-    event.listen(postgres_db.engine, "connect", lambda *_: opened.append(1))
-    warmed = postgres_db.warm_up()
-    assert warmed == postgres_db.engine.pool.checkedin() == POSTGRES_POOL_SIZE
-    assert opened  # (the fixture's own set-up may have opened the first one)
-    before_traffic = len(opened)
-
-    def transaction() -> None:
-        with postgres_db.connection() as connection:
-            connection.execute(text("SELECT 1 FROM persons LIMIT 0"))
-
-    threads = [threading.Thread(target=transaction) for _ in range(POSTGRES_POOL_SIZE)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(opened) == before_traffic  # the first transactions found their connections open
-
-
-def test_warm_up_never_stops_a_start_when_the_database_is_not_up(caplog):
-    db = Database.from_url("postgresql+psycopg://postgres@127.0.0.1:1/test")
-    try:
-        assert db.warm_up(timeout=2.0) == 0
-    finally:
-        db.dispose()
-    assert "database warm-up incomplete" in caplog.text
-    assert "127.0.0.1" not in caplog.text  # the type of failure only
-
-
-def test_warm_up_has_nothing_to_open_on_sqlite(sqlite_db):
-    assert sqlite_db.warm_up() == 0
