@@ -38,6 +38,7 @@ async def _serve_polling(services: Any) -> None:
     from bot.channels.telegram.application import application_running, build_application, port_of
     from bot.channels.telegram.inbox import TelegramInbox
     from bot.channels.telegram.media import TelegramMedia
+    from bot.observability.heap import freeze_startup_heap
 
     handoff = services.handoff
     limits = services.rate_limits
@@ -61,6 +62,7 @@ async def _serve_polling(services: Any) -> None:
         pump.start()
         handoff.start()
         broadcasts.start()
+        freeze_startup_heap()
         try:
             await stop.wait()
         finally:
