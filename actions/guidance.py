@@ -12,7 +12,7 @@ from actions.base import TerraProAction, button
 from actions.payloads import intent_payload
 from actions.search import LocationMixin
 from actions.territory import TerritoryMixin
-from bot.catalogue import Place, haversine_km
+from bot.catalogue import Place
 
 SHORT_MONTHS = 6
 
@@ -36,14 +36,11 @@ class GuidanceMixin(TerritoryMixin):
         """The content's order when we do not know where the person is, or for equal distances."""
         if near is None:
             return list(course_ids)
-        catalogue = self.services.catalogue
+        search, by_id = self.services.search, self.services.catalogue.by_id
 
         def km(course_id: str) -> float:
-            course = catalogue.by_id.get(course_id)
-            there = catalogue.place_of(course.commune) if course else None
-            if there is None:
-                return float("inf")
-            return haversine_km(near.latitude, near.longitude, there.latitude, there.longitude)
+            course = by_id.get(course_id)
+            return search.distance_km(near, course.commune) if course else float("inf")
 
         return sorted(course_ids, key=km)
 

@@ -403,10 +403,14 @@ class CatalogueSearch:
     def _distance(self, course: Course, where: _Where) -> float:
         if where.place is None:
             return 0.0
-        other = self._place_by_commune.get(course.commune)
+        return self.distance_km(where.place, course.commune)
+
+    def distance_km(self, place: Place, commune: str) -> float:
+        """As the crow flies from ``place`` to ``commune``; very far when the commune is unknown."""
+        other = self._place_by_commune.get(commune)
         if other is None:
             return 1e6
-        return haversine_km(where.place.latitude, where.place.longitude, other.latitude, other.longitude)
+        return haversine_km(place.latitude, place.longitude, other.latitude, other.longitude)
 
 
 __all__ = ["CatalogueSearch", "QueryAnalysis", "SearchResult"]
