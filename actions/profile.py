@@ -16,7 +16,7 @@ from actions import slots
 from actions.base import TerraProAction, button
 from actions.guidance import GuidanceMixin
 from actions.payloads import intent_payload
-from actions.profile_words import MIN_ADULT_AGE, ProfileFacts
+from actions.profile_words import ProfileFacts
 from actions.search import LocationMixin, in_territory, query_text
 
 MAX_PARTS = 2  # one phone screen: the two most important answers
@@ -45,7 +45,7 @@ class ActionInformProfile(LocationMixin, GuidanceMixin, TerraProAction):
                 FollowupAction("action_search_training"),
             ]
         school = facts.level is not None or facts.left_school or facts.no_brevet
-        young = facts.age is not None and facts.age < MIN_ADULT_AGE
+        young = facts.under_age
         if territoire is None and (school or young):
             return events + self.ask_territory(dispatcher, tracker, "inform_profile")
         parts = self.answers(tracker, facts, territoire, profile, school=school, young=young)

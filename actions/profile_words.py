@@ -42,6 +42,11 @@ class ProfileFacts:
     no_papers: bool = False
     for_whom: str | None = None  # "ton fils"
 
+    @property
+    def under_age(self) -> bool:
+        """Said an age under 16: the CFPs and the law have their own answer for that."""
+        return self.age is not None and self.age < MIN_ADULT_AGE
+
     @classmethod
     def of(cls, profile: dict[str, Any] | None) -> ProfileFacts:
         """The remembered facts (an answer resumed after « Bignona ou Savoie ? » has no text to read)."""

@@ -12,7 +12,6 @@ from actions import slots
 from actions.base import TerraProAction, button, record_unanswered
 from actions.followups import CourseFacts, last_courses, pick_result
 from actions.payloads import intent_payload
-from actions.profile_words import MIN_ADULT_AGE
 from actions.territory import TerritoryMixin
 from bot.catalogue.model import Course, Place
 from bot.catalogue.stopwords import STOP_WORDS
@@ -274,7 +273,7 @@ class ActionTrainingDetails(LocationMixin, NearestCourse, TerritoryMixin, Course
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = query_text(tracker)
         facts = self.services.profile.read(text) if text else None
-        if facts is not None and (facts.no_papers or facts.wheelchair or (facts.age or MIN_ADULT_AGE) < MIN_ADULT_AGE):
+        if facts is not None and (facts.no_papers or facts.wheelchair or facts.under_age):
             # « j'ai pas de papiers, je peux faire la formation ? »: what the person said about
             # themself is the real question, and gets its own honest answer.
             from actions.profile import ActionInformProfile  # it builds on this module
